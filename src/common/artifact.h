@@ -1,0 +1,1 @@
+/* artifact.h -- placeholder */

@@ -1,0 +1,81 @@
+/* common.h -- internal definitions shared by every file of src/common:
+ * error codes, logging, small helpers. Never installed. */
+#ifndef PFZ_COMMON_H
+#define PFZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <apr.h>
+#include <apr_errno.h>
+#include <apr_pools.h>
+
+#include "portfuzz.h"
+
+/* Our status codes, above APR's user range. */
+#define PFZ_ESHMCLOSED  (APR_OS_START_USERERR + 1) /* the worker was cleaned up: interrupted, never a finding */
+#define PFZ_EWORKERDIED (APR_OS_START_USERERR + 2) /* the worker process ended during a call */
+#define PFZ_EPROTO      (APR_OS_START_USERERR + 3) /* malformed RPC frame */
+#define PFZ_EUSAGE      (APR_OS_START_USERERR + 4) /* bad command line */
+#define PFZ_EFORMAT     (APR_OS_START_USERERR + 5) /* malformed file (dictionary, control file) */
+#define PFZ_ETOOBIG     (APR_OS_START_USERERR + 6) /* a length over a limit */
+
+/** Message for an APR or PFZ status; `buf` receives it. */
+const char *pfz__strerror(apr_status_t st, char *buf, apr_size_t len);
+
+/* Exit codes (libFuzzer's). */
+#define PFZ_EXIT_OK 0
+#define PFZ_EXIT_USAGE 1
+#define PFZ_EXIT_TIMEOUT 70
+#define PFZ_EXIT_OOM 71
+#define PFZ_EXIT_INTERRUPTED 72
+#define PFZ_EXIT_CRASH 77
+
+/* Logging to stderr, one whole line per call (safe from several threads). */
+void pfz__log(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+#define PFZ_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define PFZ_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define PFZ_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Little-endian fixed-width encoding, independent of the host's byte order. */
+static inline void pfz__put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline uint32_t pfz__get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline void pfz__put_u64(uint8_t *p, uint64_t v)
+{
+    pfz__put_u32(p, (uint32_t)v); pfz__put_u32(p + 4, (uint32_t)(v >> 32));
+}
+static inline uint64_t pfz__get_u64(const uint8_t *p)
+{
+    return (uint64_t)pfz__get_u32(p) | (uint64_t)pfz__get_u32(p + 4) << 32;
+}
+
+/* Fast non-cryptographic PRNG (xorshift64*), one per thread/worker; never 0. */
+typedef struct pfz__rng { uint64_t s; } pfz__rng_t;
+static inline void pfz__rng_seed(pfz__rng_t *r, uint64_t seed)
+{
+    r->s = seed ? seed : 0x9E3779B97F4A7C15ull;
+}
+static inline uint64_t pfz__rng_next(pfz__rng_t *r)
+{
+    uint64_t x = r->s;
+    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+    r->s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+/** Uniform in [0, n); n > 0. */
+static inline uint64_t pfz__rng_below(pfz__rng_t *r, uint64_t n)
+{
+    return n ? pfz__rng_next(r) % n : 0;
+}
+
+#endif /* PFZ_COMMON_H */

@@ -1,0 +1,54 @@
+/* coverage.h -- the SanitizerCoverage runtime and the feature set.
+ *
+ * coverage.c implements the callbacks that clang, gcc and MSVC emit
+ * (__sanitizer_cov_8bit_counters_init, __sanitizer_cov_trace_pc_guard*,
+ * __sanitizer_cov_trace_pc, __sanitizer_cov_trace_cmp*, ...) and turns what
+ * they record into features: small integers in [0, PFZ__FEATURE_SPACE). A
+ * feature is "edge E was hit within hit-count bucket B" (or a value-profile
+ * feature). Nothing here depends on PC tables (MSVC emits none).
+ * Process-global state; used by the worker's fuzzing thread only.
+ */
+#ifndef PFZ_COVERAGE_H
+#define PFZ_COVERAGE_H
+
+#include "common.h"
+
+#define PFZ__FEATURE_BITS 24
+#define PFZ__FEATURE_SPACE (1u << PFZ__FEATURE_BITS)
+
+/** A set of features (a bitmap over the feature space) plus its size. */
+typedef struct pfz__featset {
+    uint64_t *bits;
+    size_t count;
+} pfz__featset_t;
+
+apr_status_t pfz__featset_init(pfz__featset_t *fs); /* allocates (malloc), empty */
+void pfz__featset_free(pfz__featset_t *fs);
+static inline int pfz__featset_has(const pfz__featset_t *fs, uint32_t f)
+{
+    return (int)((fs->bits[(f % PFZ__FEATURE_SPACE) >> 6] >> (f & 63)) & 1u);
+}
+/** Adds f; returns 1 if it was not there. */
+int pfz__featset_add(pfz__featset_t *fs, uint32_t f);
+
+/** Called once per process after instrumented modules registered themselves
+ * (i.e. from the engine, not from a constructor). */
+void pfz__cov_init(void);
+/** Number of coverage counters / guards registered (0 = no instrumentation;
+ * for gcc's trace-pc, the size of the edge map once any PC was seen). */
+size_t pfz__cov_counters(void);
+/** 1 if any instrumentation callback was registered or has fired. */
+int pfz__cov_instrumented(void);
+/** Enables value-profile features from comparisons (-use_value_profile=1). */
+void pfz__cov_set_value_profile(int on);
+
+/** Clears everything recorded by the last execution (counters, maps). */
+void pfz__cov_reset(void);
+
+/** After an execution: stores into out[0..max) the features of that execution
+ * that are not in `known` (all of them when known is NULL), sorted ascending and
+ * unique, and returns how many there are (may exceed max; only max stored).
+ * With `reset` set, also clears the counters in the same pass (the hot path). */
+size_t pfz__cov_collect(const pfz__featset_t *known, uint32_t *out, size_t max, int reset);
+
+#endif /* PFZ_COVERAGE_H */

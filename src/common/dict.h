@@ -1,0 +1,21 @@
+/* dict.h -- dictionaries in the AFL / libFuzzer format (-dict=FILE), and the
+ * automatic dictionary fed by comparison operands. */
+#ifndef PFZ_DICT_H
+#define PFZ_DICT_H
+
+#include "common.h"
+
+typedef struct pfz__dict pfz__dict_t;
+
+/** Parses dictionary text. Accepts `name="value"`, `"value"`, `name@N="value"`,
+ * comments (#) and blank lines; escapes \\ \" \xNN. On a malformed line returns
+ * PFZ_EFORMAT and writes "NAME:LINE: what is wrong" into err. */
+apr_status_t pfz__dict_parse(pfz__dict_t **dict, const char *text, apr_size_t len,
+                             const char *name, char *err, apr_size_t errlen, apr_pool_t *pool);
+/** Reads and parses a file; an unreadable file is an error naming it. */
+apr_status_t pfz__dict_load(pfz__dict_t **dict, const char *path, char *err,
+                            apr_size_t errlen, apr_pool_t *pool);
+apr_size_t pfz__dict_count(const pfz__dict_t *dict);
+const uint8_t *pfz__dict_entry(const pfz__dict_t *dict, apr_size_t i, apr_size_t *len);
+
+#endif /* PFZ_DICT_H */

@@ -1,0 +1,1 @@
+/* mutator.c -- placeholder */

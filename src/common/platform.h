@@ -1,0 +1,159 @@
+/* platform.h -- the whole platform interface of portfuzz.
+ *
+ * src/posix/*.c and src/win32/*.c each implement every function declared here;
+ * the build system (automake conditional / CMake if(WIN32)) picks one set.
+ * Nothing in src/common includes an OS header: OS-specific state lives behind
+ * the opaque types below.
+ *
+ * Conventions: functions return apr_status_t (APR_SUCCESS or an APR / PFZ_
+ * error code); output parameters come first and the pool comes last; objects
+ * allocated from a pool are released by destroying the pool or by their
+ * explicit close/destroy function (idempotent).
+ */
+#ifndef PFZ_PLATFORM_H
+#define PFZ_PLATFORM_H
+
+#include <apr.h>
+#include <apr_pools.h>
+#include <apr_file_io.h>
+#include <apr_errno.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- clock */
+
+/** Monotonic, system-wide clock in microseconds (comparable between processes). */
+apr_uint64_t pfz__now_us(void);
+
+/* ------------------------------------------------------- shared memory */
+
+/** A file-backed shared-memory region (POSIX: temp file + mmap(MAP_SHARED);
+ * Win32: temp file + CreateFileMapping/MapViewOfFile). The backing file is what
+ * a worker inherits (fd 5 / the <mem> handle), so either side can re-map it
+ * after the other has grown it. */
+typedef struct pfz__shm pfz__shm_t;
+
+/** Coordinator: creates a new region of `size` bytes (zero-filled) and maps it.
+ * The backing file is never inheritable except through pfz__proc_spawn_worker. */
+apr_status_t pfz__shm_create(pfz__shm_t **shm, apr_size_t size, apr_pool_t *pool);
+
+/** Worker: maps the region inherited from the coordinator (fd 5 on POSIX, the
+ * third handle of PORTFUZZ_WORKER_HANDLES on Win32), with the file's current size. */
+apr_status_t pfz__shm_attach_inherited(pfz__shm_t **shm, apr_pool_t *pool);
+
+/** Extends the backing file to `new_size` bytes and re-maps it; the base address
+ * may change. Contents are kept. Shrinking is not supported (APR_EINVAL). */
+apr_status_t pfz__shm_grow(pfz__shm_t *shm, apr_size_t new_size);
+
+/** Re-maps the region with the backing file's current size (used by a worker
+ * after the coordinator grew the file). A no-op when the size is unchanged. */
+apr_status_t pfz__shm_remap(pfz__shm_t *shm);
+
+/** Current mapping; NULL after pfz__shm_unmap / pfz__shm_close. */
+void *pfz__shm_base(const pfz__shm_t *shm);
+apr_size_t pfz__shm_size(const pfz__shm_t *shm);
+
+/** Unmaps the view and closes the backing file (deleting it on the coordinator
+ * side). Idempotent. Afterwards pfz__shm_base returns NULL. */
+void pfz__shm_close(pfz__shm_t *shm);
+
+/* ---------------------------------------------------------- processes */
+
+typedef struct pfz__proc pfz__proc_t;
+
+/** What a worker needs to start. */
+typedef struct pfz__spawn {
+    const char *exe;              /**< path of the executable (usually pfz__self_exe) */
+    const char *const *argv;      /**< NULL-terminated, argv[0] included */
+    const char *const *env_extra; /**< NULL-terminated "NAME=value" added to our environment, or NULL */
+    pfz__shm_t *shm;              /**< region whose backing file the worker inherits */
+    const char *log_path;         /**< worker stdout+stderr are appended here; NULL = inherit ours */
+} pfz__spawn_t;
+
+/** Spawns `args->exe` in worker mode. Creates two pipes: the worker reads calls
+ * on fd 3 and writes replies on fd 4, and gets the shared-memory file on fd 5
+ * (POSIX; PORTFUZZ_WORKER=1 is set), or the three handles by value in
+ * PORTFUZZ_WORKER_HANDLES=<in>,<out>,<mem> (Win32; hex; only these handles are
+ * inherited). No other descriptor or handle of ours reaches the worker, even
+ * when several threads spawn at once. Returns our ends: `calls` (write) and
+ * `replies` (read), both owned by the caller (close with apr_file_close). */
+apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
+                                    apr_file_t **replies, const pfz__spawn_t *args,
+                                    apr_pool_t *pool);
+
+/** How a process ended. */
+typedef enum pfz__exit_kind {
+    PFZ__EXIT_RUNNING = 0, /**< not ended yet */
+    PFZ__EXIT_CODE,        /**< it returned / called exit(code) */
+    PFZ__EXIT_SIGNAL,      /**< POSIX: killed by signal `code` */
+    PFZ__EXIT_EXCEPTION    /**< Win32: ended by exception `code` (e.g. 0xC0000005) */
+} pfz__exit_kind_e;
+
+typedef struct pfz__exit {
+    pfz__exit_kind_e kind;
+    apr_uint32_t code;
+    int crash;        /**< 1 when this ending looks like a crash (signal, exception, abort) */
+    char desc[96];    /**< e.g. "signal 11 (SIGSEGV)", "exception 0xC0000005 (access violation)" */
+} pfz__exit_t;
+
+/** Waits up to `timeout` microseconds (< 0: forever) for the process to end.
+ * Returns APR_SUCCESS and fills *how, or APR_TIMEUP if it is still running.
+ * Reaps the process; later calls return the same result. */
+apr_status_t pfz__proc_wait(pfz__proc_t *proc, apr_interval_time_t timeout, pfz__exit_t *how);
+
+/** Kills the process hard (SIGKILL / TerminateProcess). Safe to call on an
+ * already-ended process and from any thread. */
+apr_status_t pfz__proc_kill(pfz__proc_t *proc);
+
+/** Resident memory of the running process in bytes. */
+apr_status_t pfz__proc_rss(pfz__proc_t *proc, apr_uint64_t *rss_bytes);
+
+/** Process id, for messages. */
+long pfz__proc_pid(const pfz__proc_t *proc);
+
+/** Waits for (kills first if needed) and releases the process. Idempotent. */
+void pfz__proc_destroy(pfz__proc_t *proc);
+
+/* ----------------------------------------------------- worker process side */
+
+/** 1 when this process was started as a worker by pfz__proc_spawn_worker. */
+int pfz__is_worker(void);
+
+/** Worker: takes the inherited call/reply channels (reads calls, writes replies).
+ * Fails with a message-worthy status if they are missing or not pipes. */
+apr_status_t pfz__worker_channels(apr_file_t **calls, apr_file_t **replies, apr_pool_t *pool);
+
+/** Worker: process-wide set-up before fuzzing: ignore SIGINT/SIGTERM from the
+ * terminal (the coordinator decides), die with the coordinator, no error
+ * dialogs (Win32), unhandled-exception reporter (Win32). */
+void pfz__worker_process_setup(void);
+
+/* ------------------------------------------------------------ misc */
+
+/** Absolute path of the running executable. */
+apr_status_t pfz__self_exe(char **path, apr_pool_t *pool);
+
+/** Installs the coordinator's Ctrl-C / SIGINT / SIGTERM (Ctrl-Break) handler;
+ * afterwards pfz__interrupted() returns the signal number (or 1) once one came. */
+apr_status_t pfz__interrupt_install(void);
+int pfz__interrupted(void);
+
+/** Number of online CPUs (>= 1). */
+int pfz__cpu_count(void);
+
+/** Directory for temporary files (TMPDIR / GetTempPath). */
+const char *pfz__temp_dir(apr_pool_t *pool);
+
+/** Writes `len` bytes to fd 2 / the standard error handle without locks or
+ * allocation (usable from a signal or exception handler). */
+void pfz__raw_stderr(const char *msg, apr_size_t len);
+
+/** Platform-specific sanitizer exit codes and crash decoration are not needed
+ * here: the common layer treats any non-zero exit of a worker as a finding. */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PFZ_PLATFORM_H */

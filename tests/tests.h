@@ -1,0 +1,39 @@
+/* tests.h -- the CUnit suites of portfuzz and the helper-child modes of the
+ * runner. tests/runner re-executes itself as a child process (a worker, or a
+ * probe) for real cross-process tests; the child mode is chosen by the
+ * environment variable PFZ_TEST_CHILD. */
+#ifndef PFZ_TESTS_H
+#define PFZ_TESTS_H
+
+#include <CUnit/CUnit.h>
+#include <apr_pools.h>
+
+/* One registration function per tests/test-<module>.c. */
+void pfz_test_register_client(void);
+void pfz_test_register_coverage(void);
+void pfz_test_register_dict(void);
+void pfz_test_register_e2e(void);
+void pfz_test_register_misc(void);
+void pfz_test_register_mutator(void);
+void pfz_test_register_options(void);
+void pfz_test_register_rpc(void);
+void pfz_test_register_sched(void);
+void pfz_test_register_shm(void);
+
+/* Child modes (return the child's exit status). */
+int pfz_test_child_shm(void);    /* test-shm.c: inspects inherited fds/handles and the region */
+int pfz_test_child_worker(void); /* test-client.c: a real worker serving a built-in target */
+
+/* The runner's pool, valid for the whole run (tests make subpools). */
+extern apr_pool_t *pfz_test_pool;
+/* Absolute path of the runner executable (for spawning children). */
+extern const char *pfz_test_self;
+
+/* Adds a suite or aborts the run with a message. */
+CU_pSuite pfz_test_suite(const char *name);
+#define PFZ_TEST_ADD(suite, fn) CU_add_test((suite), #fn, (fn))
+
+/* Path of a built target under the build directory, e.g. "tests/targets/kinds". */
+const char *pfz_test_target(const char *rel);
+
+#endif
