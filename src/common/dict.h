@@ -18,4 +18,19 @@ apr_status_t pfz__dict_load(pfz__dict_t **dict, const char *path, char *err,
 apr_size_t pfz__dict_count(const pfz__dict_t *dict);
 const uint8_t *pfz__dict_entry(const pfz__dict_t *dict, apr_size_t i, apr_size_t *len);
 
+/* --- automatic dictionary (persistent comparison operands) -------------
+ * A fixed-capacity dictionary filled at run time (by the mutator, from the
+ * table of recent comparisons): all memory is allocated by create; adding
+ * never allocates, skips duplicates and, when full, replaces the oldest entry.
+ * The read functions above work on it too. */
+#define PFZ__DICT_AUTO_MAX 64 /* longest auto entry, in bytes */
+
+apr_status_t pfz__dict_auto_create(pfz__dict_t **dict, apr_size_t capacity, apr_pool_t *pool);
+/** Adds data[0..len) (len 1..PFZ__DICT_AUTO_MAX) unless present. Returns 1 if
+ * added, 0 if it was already there or is not acceptable. Only on auto
+ * dictionaries. */
+int pfz__dict_auto_add(pfz__dict_t *dict, const uint8_t *data, apr_size_t len);
+/** 1 if an entry equal to data[0..len) is present. */
+int pfz__dict_contains(const pfz__dict_t *dict, const uint8_t *data, apr_size_t len);
+
 #endif /* PFZ_DICT_H */

@@ -30,4 +30,44 @@ size_t pfz__mutate(pfz__mutator_t *m, uint8_t *data, size_t size, size_t max_siz
 /** Makes m the mutator behind LLVMFuzzerMutate (NULL to unset). */
 void pfz__mutator_set_current(pfz__mutator_t *m);
 
+/* --- additions: single mutations (tests, statistics) and the auto-dictionary */
+
+/** The built-in mutations. */
+enum pfz__mutation_kind {
+    PFZ__MUT_ERASE_BYTES,
+    PFZ__MUT_INSERT_BYTE,
+    PFZ__MUT_INSERT_REPEATED,
+    PFZ__MUT_CHANGE_BYTE,
+    PFZ__MUT_CHANGE_BIT,
+    PFZ__MUT_SHUFFLE_BYTES,
+    PFZ__MUT_CHANGE_ASCII_INT,
+    PFZ__MUT_CHANGE_BINARY_INT,
+    PFZ__MUT_COPY_PART,
+    PFZ__MUT_CROSSOVER,
+    PFZ__MUT_DICT,         /* -dict entries */
+    PFZ__MUT_AUTO_DICT,    /* persistent comparison operands */
+    PFZ__MUT_CMP,          /* the other side of a recent comparison (TORC) */
+    PFZ__MUT_INTERESTING,  /* AFL's interesting 8/16/32-bit values */
+    PFZ__MUT_ARITH,        /* add/subtract a small number, both byte orders */
+    PFZ__MUT_COUNT
+};
+
+/** Name of a mutation kind ("EraseBytes", ...). */
+const char *pfz__mutation_name(int kind);
+
+/** Applies exactly one built-in mutation (no stacking, no custom mutator, no
+ * -only_ascii fix-up). Returns the new size in 1..max_size, or 0 when the
+ * mutation does not apply to this input (data unchanged), e.g. no dictionary,
+ * no cross-over partner, no room to grow, no digits for ChangeASCIIInt. */
+size_t pfz__mutate_one(pfz__mutator_t *m, int kind, uint8_t *data, size_t size,
+                       size_t max_size, const uint8_t *other, size_t other_size);
+
+/** Tells the mutator that the input of its last pfz__mutate call was added to
+ * the corpus: the comparison operands that mutation inserted become persistent
+ * auto-dictionary entries (libFuzzer's "persistent auto dictionary"). Optional. */
+void pfz__mutator_note_new(pfz__mutator_t *m);
+
+/** The automatic dictionary (for statistics and tests). */
+const pfz__dict_t *pfz__mutator_auto_dict(const pfz__mutator_t *m);
+
 #endif /* PFZ_MUTATOR_H */
