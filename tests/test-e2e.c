@@ -1,3 +1,335 @@
-/* test-e2e.c -- placeholder until the e2e suite lands. */
+/* test-e2e.c -- end to end: real instrumented targets fuzzed by the real
+ * engine (coordinator + 2 workers), checked through their artifacts, output
+ * and exit status. Every run is bounded (-max_total_time / -runs) and has a
+ * fixed -seed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_file_info.h>
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+#include <apr_time.h>
+
 #include "tests.h"
-void pfz_test_register_e2e(void) {}
+#include "artifact.h"
+#include "corpus.h"
+#include "sha1.h"
+
+#define pfz__list_files_for_test(files, dir) pfz__list_files((files), (dir), pfz_test_pool)
+
+typedef struct run {
+    int code;          /* exit status, or 128+signal / -1 */
+    int signaled;
+    char *out;         /* combined stdout+stderr */
+    double seconds;
+} run_t;
+
+/* Makes a fresh scratch directory for one test. */
+static const char *scratch(const char *name)
+{
+    const char *dir = apr_psprintf(pfz_test_pool, "%s/tests/e2e-scratch/%s-%" APR_TIME_T_FMT,
+                                   PFZ_BUILDDIR, name, apr_time_now());
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    return dir;
+}
+
+/* Runs target with args (NULL-terminated) and extra env ("NAME=value", NULL-
+ * terminated or NULL); output goes to dir/out.txt. With interrupt_after_s > 0,
+ * sends SIGINT (POSIX) after that many seconds once `wait_for_file` exists. */
+static run_t run_target(const char *target, const char *const *args, const char *const *env,
+                        const char *dir, double interrupt_after_s, const char *wait_for_prefix)
+{
+    apr_procattr_t *attr;
+    apr_proc_t proc;
+    apr_file_t *out;
+    const char *outpath = apr_pstrcat(pfz_test_pool, dir, "/out.txt", NULL);
+    const char *argv[32];
+    const char *envp[64];
+    apr_exit_why_e why;
+    int i, n = 0, code = -1;
+    apr_time_t t0 = apr_time_now();
+    run_t r;
+    uint8_t *data;
+    size_t len;
+    extern char **environ;
+
+    memset(&r, 0, sizeof r);
+    argv[n++] = target;
+    for (i = 0; args[i] != NULL && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    n = 0;
+    for (i = 0; environ[i] != NULL && n < 48; i++)
+        envp[n++] = environ[i];
+    for (i = 0; env != NULL && env[i] != NULL && n < 63; i++)
+        envp[n++] = env[i];
+    envp[n] = NULL;
+    CU_ASSERT_EQUAL_FATAL(apr_file_open(&out, outpath, APR_FOPEN_WRITE | APR_FOPEN_CREATE |
+                                        APR_FOPEN_TRUNCATE, APR_FPROT_OS_DEFAULT, pfz_test_pool),
+                          APR_SUCCESS);
+    apr_procattr_create(&attr, pfz_test_pool);
+    apr_procattr_child_out_set(attr, out, NULL);
+    apr_procattr_child_err_set(attr, out, NULL);
+    apr_procattr_dir_set(attr, dir);
+    apr_procattr_cmdtype_set(attr, APR_PROGRAM_ENV);
+    CU_ASSERT_EQUAL_FATAL(apr_proc_create(&proc, target, argv, envp, attr, pfz_test_pool), APR_SUCCESS);
+    apr_file_close(out);
+    if (interrupt_after_s > 0) {
+        /* Wait until a file with the prefix exists (an artifact), then a bit. */
+        apr_time_t deadline = apr_time_now() + apr_time_from_sec(120);
+        while (wait_for_prefix != NULL && apr_time_now() < deadline) {
+            apr_array_header_t *files = apr_array_make(pfz_test_pool, 8, sizeof(char *));
+            apr_dir_t *d;
+            apr_finfo_t fi;
+            int found = 0;
+            if (apr_dir_open(&d, dir, pfz_test_pool) == APR_SUCCESS) {
+                while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS)
+                    if (strncmp(fi.name, wait_for_prefix, strlen(wait_for_prefix)) == 0)
+                        found = 1;
+                apr_dir_close(d);
+            }
+            (void)files;
+            if (found)
+                break;
+            apr_sleep(100000);
+        }
+        apr_sleep((apr_interval_time_t)(interrupt_after_s * 1e6));
+        apr_proc_kill(&proc, 2 /* SIGINT */);
+    }
+    apr_proc_wait(&proc, &code, &why, APR_WAIT);
+    r.seconds = (double)(apr_time_now() - t0) / 1e6;
+    r.signaled = APR_PROC_CHECK_SIGNALED(why);
+    r.code = r.signaled ? 128 + code : code;
+    if (pfz__read_file(outpath, &data, &len, 8u << 20, pfz_test_pool) == APR_SUCCESS) {
+        r.out = apr_pstrmemdup(pfz_test_pool, (const char *)data, len);
+        free(data);
+    } else {
+        r.out = "";
+    }
+    return r;
+}
+
+/* Lists dir's files whose names start with prefix (excluding .log files). */
+static apr_array_header_t *artifacts(const char *dir, const char *prefix)
+{
+    apr_array_header_t *a = apr_array_make(pfz_test_pool, 8, sizeof(const char *));
+    apr_dir_t *d;
+    apr_finfo_t fi;
+
+    if (apr_dir_open(&d, dir, pfz_test_pool) != APR_SUCCESS)
+        return a;
+    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
+        size_t n = strlen(fi.name);
+        if (strncmp(fi.name, prefix, strlen(prefix)) == 0 && !(n > 4 && strcmp(fi.name + n - 4, ".log") == 0))
+            APR_ARRAY_PUSH(a, const char *) = apr_pstrcat(pfz_test_pool, dir, "/", fi.name, NULL);
+    }
+    apr_dir_close(d);
+    return a;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    uint8_t *da, *db;
+    size_t la, lb;
+    int same;
+
+    if (pfz__read_file(a, &da, &la, 1u << 20, pfz_test_pool) != APR_SUCCESS)
+        return 0;
+    if (pfz__read_file(b, &db, &lb, 1u << 20, pfz_test_pool) != APR_SUCCESS) {
+        free(da);
+        return 0;
+    }
+    same = la == lb && memcmp(da, db, la) == 0;
+    free(da);
+    free(db);
+    return same;
+}
+
+static void show_on_failure(int ok, const run_t *r)
+{
+    if (!ok)
+        fprintf(stderr, "\n---- target output (exit %d, %.1fs) ----\n%s\n----\n", r->code, r->seconds, r->out);
+}
+
+/* A planted crash found with 2 workers; the artifact is byte-identical to the
+ * input that crashed, is named by its SHA-1, and reproduces from the file. */
+static void test_planted_crash_found_and_reproduced(void)
+{
+    const char *dir = scratch("planted");
+    const char *rec = apr_pstrcat(pfz_test_pool, dir, "/recorded", NULL);
+    const char *env[] = {apr_pstrcat(pfz_test_pool, "PFZ_TEST_RECORD=", rec, NULL), NULL};
+    const char *args[] = {"-workers=2", "-seed=7", "-max_total_time=120", "-minimize_crash=0",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), NULL};
+    const char *target = pfz_test_target("tests/targets/crash_on_input");
+    apr_array_header_t *found;
+    run_t r = run_target(target, args, env, dir, 0, NULL);
+    int ok;
+
+    ok = r.code == 77;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "Test unit written to"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "INITED"));
+    found = artifacts(dir, "crash-");
+    CU_ASSERT_EQUAL_FATAL(found->nelts, 1);
+    {
+        const char *art = APR_ARRAY_IDX(found, 0, const char *);
+        uint8_t *data;
+        size_t len;
+        char hex[41];
+        CU_ASSERT(same_file(art, rec));
+        CU_ASSERT_EQUAL_FATAL(pfz__read_file(art, &data, &len, 1u << 20, pfz_test_pool), APR_SUCCESS);
+        CU_ASSERT(len == 5 && memcmp(data, "FUZZ!", 5) == 0);
+        pfz__sha1_hex(data, len, hex);
+        CU_ASSERT_PTR_NOT_NULL(strstr(art, hex));
+        free(data);
+        /* Reproduce: the file alone, in-process, crashes. */
+        {
+            const char *rargs[] = {art, NULL};
+            run_t rr = run_target(target, rargs, NULL, dir, 0, NULL);
+            CU_ASSERT(rr.code != 0);
+            CU_ASSERT_PTR_NOT_NULL(strstr(rr.out, "Running:"));
+            show_on_failure(rr.code != 0, &rr);
+        }
+        /* A harmless file runs cleanly. */
+        {
+            const char *fine = apr_pstrcat(pfz_test_pool, dir, "/fine", NULL);
+            const char *rargs[] = {fine, NULL};
+            run_t rr;
+            CU_ASSERT_EQUAL(pfz__write_atomic(fine, "FUZZ?", 5, pfz_test_pool), APR_SUCCESS);
+            rr = run_target(target, rargs, NULL, dir, 0, NULL);
+            CU_ASSERT_EQUAL(rr.code, 0);
+        }
+    }
+}
+
+/* -keep_going=1 survives crashes, a hang and a memory blow-up, saves one
+ * artifact of each kind, and runs until -max_total_time. */
+static void test_keep_going_every_kind(void)
+{
+    const char *dir = scratch("kinds");
+    const char *args[] = {"-workers=2", "-seed=3", "-keep_going=1", "-timeout=1",
+                          "-rss_limit_mb=300", "-max_total_time=30", "-print_final_stats=1",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), NULL};
+    run_t r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0, NULL);
+    apr_array_header_t *crashes = artifacts(dir, "crash-"), *timeouts = artifacts(dir, "timeout-"),
+                       *ooms = artifacts(dir, "oom-");
+    int ok = crashes->nelts >= 2 && timeouts->nelts >= 1 && ooms->nelts >= 1 && r.seconds >= 29;
+
+    CU_ASSERT(crashes->nelts >= 2); /* SIGSEGV and abort() are different crashes */
+    CU_ASSERT(timeouts->nelts == 1);
+    CU_ASSERT(ooms->nelts == 1);
+    CU_ASSERT(r.seconds >= 29);     /* kept fuzzing until the end */
+    CU_ASSERT(r.code == 77 || r.code == 70 || r.code == 71); /* the first finding's status */
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "stat::number_of_executed_units"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "Done "));
+    show_on_failure(ok, &r);
+    if (timeouts->nelts == 1) {
+        uint8_t *d;
+        size_t n;
+        CU_ASSERT_EQUAL(pfz__read_file(APR_ARRAY_IDX(timeouts, 0, const char *), &d, &n, 1 << 20,
+                                       pfz_test_pool), APR_SUCCESS);
+        CU_ASSERT(n >= 2 && d[0] == '!' && d[1] == 'H');
+        free(d);
+    }
+    if (ooms->nelts == 1) {
+        uint8_t *d;
+        size_t n;
+        CU_ASSERT_EQUAL(pfz__read_file(APR_ARRAY_IDX(ooms, 0, const char *), &d, &n, 1 << 20,
+                                       pfz_test_pool), APR_SUCCESS);
+        CU_ASSERT(n >= 2 && d[0] == '!' && d[1] == 'M');
+        free(d);
+    }
+}
+
+/* SIGINT ends a run with exit status 72, and the artifacts found are kept. */
+static void test_interrupt_keeps_findings(void)
+{
+    const char *dir = scratch("sigint");
+    const char *args[] = {"-workers=2", "-seed=5", "-keep_going=1", "-max_total_time=300",
+                          "-timeout=5",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), NULL};
+    run_t r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 1.0, "crash-");
+    int ok = r.code == 72;
+
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    CU_ASSERT(artifacts(dir, "crash-")->nelts >= 1);
+    CU_ASSERT(r.seconds < 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "interrupted"));
+}
+
+/* Bad flags and values: a clear error naming the argument, exit status 1. */
+static void test_bad_command_lines(void)
+{
+    const char *dir = scratch("usage");
+    const char *target = pfz_test_target("tests/targets/crash_on_input");
+    static const char *const bad[][2] = {
+        {"-no_such_flag=1", "no_such_flag"}, {"-runs=many", "-runs"}, {"-workers=-3", "-workers"},
+        {"-timeout", "-timeout"}, {"-max_len=99999999999", "-max_len"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *args[] = {bad[i][0], NULL};
+        run_t r = run_target(target, args, NULL, dir, 0, NULL);
+        CU_ASSERT_EQUAL(r.code, 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, bad[i][1]));
+        show_on_failure(r.code == 1, &r);
+    }
+    {
+        const char *args[] = {"-dict=/nonexistent/portfuzz.dict", NULL};
+        run_t r = run_target(target, args, NULL, dir, 0, NULL);
+        CU_ASSERT_EQUAL(r.code, 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "/nonexistent/portfuzz.dict"));
+    }
+    {
+        const char *args[] = {"-help=1", NULL};
+        run_t r = run_target(target, args, NULL, dir, 0, NULL);
+        CU_ASSERT_EQUAL(r.code, 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "-max_total_time"));
+    }
+}
+
+/* -runs bounds a run; the corpus directory receives SHA-1-named inputs. */
+static void test_runs_and_corpus(void)
+{
+    const char *dir = scratch("corpus");
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *args[] = {"-workers=2", "-seed=11", "-runs=20000", corpus, NULL};
+    run_t r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, NULL, dir, 0, NULL);
+    apr_array_header_t *files = apr_array_make(pfz_test_pool, 8, sizeof(const char *));
+    int i, named_ok = 1;
+
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "DONE"));
+    pfz__list_files_for_test(files, corpus);
+    CU_ASSERT(files->nelts >= 1);
+    for (i = 0; i < files->nelts; i++) {
+        const char *p = APR_ARRAY_IDX(files, i, const char *);
+        uint8_t *d;
+        size_t n;
+        char hex[41];
+        if (pfz__read_file(p, &d, &n, 1 << 20, pfz_test_pool) != APR_SUCCESS) {
+            named_ok = 0;
+            continue;
+        }
+        pfz__sha1_hex(d, n, hex);
+        if (strstr(p, hex) == NULL)
+            named_ok = 0;
+        free(d);
+    }
+    CU_ASSERT(named_ok);
+}
+
+void pfz_test_register_e2e(void)
+{
+    CU_pSuite s = pfz_test_suite("e2e");
+    PFZ_TEST_ADD(s, test_bad_command_lines);
+    PFZ_TEST_ADD(s, test_runs_and_corpus);
+    PFZ_TEST_ADD(s, test_planted_crash_found_and_reproduced);
+    PFZ_TEST_ADD(s, test_keep_going_every_kind);
+    PFZ_TEST_ADD(s, test_interrupt_keeps_findings);
+}

@@ -1,1 +1,106 @@
-/* artifact.c -- placeholder */
+/* artifact.c -- atomic file writes, findings, whole-file reads. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_file_io.h>
+#include <apr_strings.h>
+
+#include "artifact.h"
+#include "sha1.h"
+
+apr_status_t pfz__write_atomic(const char *path, const void *data, size_t len, apr_pool_t *pool)
+{
+    char *tmpl = apr_pstrcat(pool, path, ".tmp.XXXXXX", NULL);
+    apr_file_t *f = NULL;
+    apr_size_t done = 0;
+    apr_status_t st;
+
+    st = apr_file_mktemp(&f, tmpl, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE |
+                         APR_FOPEN_EXCL | APR_FOPEN_BINARY, pool);
+    if (st != APR_SUCCESS)
+        return st;
+    if (len > 0)
+        st = apr_file_write_full(f, data, len, &done);
+    if (st == APR_SUCCESS)
+        st = apr_file_flush(f);
+    if (apr_file_close(f) != APR_SUCCESS && st == APR_SUCCESS)
+        st = APR_EGENERAL;
+    if (st == APR_SUCCESS)
+        st = apr_file_rename(tmpl, path, pool);
+    if (st != APR_SUCCESS)
+        apr_file_remove(tmpl, pool);
+    return st;
+}
+
+apr_status_t pfz__read_file(const char *path, uint8_t **data, size_t *len, size_t max,
+                            apr_pool_t *pool)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_size_t got = 0, n;
+    uint8_t *buf;
+    apr_status_t st;
+
+    *data = NULL;
+    *len = 0;
+    st = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, pool);
+    if (st != APR_SUCCESS)
+        return st;
+    if ((st = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) != APR_SUCCESS) {
+        apr_file_close(f);
+        return st;
+    }
+    n = (apr_size_t)PFZ_MIN((apr_off_t)max, fi.size);
+    buf = malloc(n ? n : 1);
+    if (buf == NULL) {
+        apr_file_close(f);
+        return APR_ENOMEM;
+    }
+    if (n > 0) {
+        st = apr_file_read_full(f, buf, n, &got);
+        if (APR_STATUS_IS_EOF(st))
+            st = APR_SUCCESS; /* the file shrank meanwhile: take what is there */
+    }
+    apr_file_close(f);
+    if (st != APR_SUCCESS) {
+        free(buf);
+        return st;
+    }
+    *data = buf;
+    *len = got;
+    return APR_SUCCESS;
+}
+
+apr_status_t pfz__artifact_save(const char **out, const char *prefix, const char *exact_path,
+                                const char *kind, const void *data, size_t len, apr_pool_t *pool)
+{
+    char hex[PFZ__SHA1_HEX_LEN + 1], msg[256];
+    const char *path;
+    apr_status_t st;
+
+    pfz__sha1_hex(data, len, hex);
+    path = exact_path ? exact_path : apr_pstrcat(pool, prefix ? prefix : "", kind, "-", hex, NULL);
+    st = pfz__write_atomic(path, data, len, pool);
+    if (st != APR_SUCCESS) {
+        pfz__log("ERROR: cannot write the %s artifact to '%s': %s. The input (%zu bytes, sha1 %s) "
+                 "follows in hex so it is not lost; free disk space or fix -artifact_prefix.",
+                 kind, path, pfz__strerror(st, msg, sizeof msg), len, hex);
+        {
+            size_t i;
+            char *h = malloc(2 * len + 1);
+            if (h != NULL) {
+                for (i = 0; i < len; i++)
+                    sprintf(h + 2 * i, "%02x", ((const uint8_t *)data)[i]);
+                h[2 * len] = '\0';
+                fprintf(stderr, "%s\n", h);
+                free(h);
+            }
+        }
+        return st;
+    }
+    pfz__log("artifact_prefix='%s'; Test unit written to %s", prefix ? prefix : "", path);
+    if (out != NULL)
+        *out = path;
+    return APR_SUCCESS;
+}

@@ -1,1 +1,21 @@
-/* artifact.h -- placeholder */
+/* artifact.h -- writing files atomically: findings and corpus entries. */
+#ifndef PFZ_ARTIFACT_H
+#define PFZ_ARTIFACT_H
+
+#include "common.h"
+
+/** Writes data to path atomically (temp file in the same directory, then
+ * rename): a reader never sees a partial file, and a full disk leaves the old
+ * state. */
+apr_status_t pfz__write_atomic(const char *path, const void *data, size_t len, apr_pool_t *pool);
+
+/** Reads a whole file (malloc'd, caller frees; at most max bytes). */
+apr_status_t pfz__read_file(const char *path, uint8_t **data, size_t *len, size_t max,
+                            apr_pool_t *pool);
+
+/** Saves a finding as <prefix><kind>-<sha1> (or exact_path when set), prints
+ * "Test unit written to <path>" and returns the path in *out (pool). */
+apr_status_t pfz__artifact_save(const char **out, const char *prefix, const char *exact_path,
+                                const char *kind, const void *data, size_t len, apr_pool_t *pool);
+
+#endif

@@ -1,1 +1,687 @@
-/* coordinator.c -- placeholder */
+/* coordinator.c -- the coordinator (coordinator.h): hands out work to the
+ * workers' client threads, decides what enters the corpus, saves findings, and
+ * stops on time, on run count, on a finding or on Ctrl-C. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_file_info.h>
+#include <apr_strings.h>
+#include <apr_time.h>
+
+#include "artifact.h"
+#include "coordinator.h"
+#include "platform.h"
+#include "wire.h"
+
+#define BATCH_US 100000u          /* time budget of one FUZZ call */
+#define INBOX_BYTES_PER_CALL (8u << 20)
+#define LOG_TAIL (64u << 10)
+
+void pfz__coord_request_stop(pfz__coord_t *c, int exit_code)
+{
+    apr_thread_mutex_lock(c->mu);
+    if (!c->stopping) {
+        c->stopping = 1;
+        c->exit_code = exit_code;
+    }
+    apr_thread_mutex_unlock(c->mu);
+}
+
+int pfz__coord_stopping(pfz__coord_t *c)
+{
+    int s;
+
+    apr_thread_mutex_lock(c->mu);
+    s = c->stopping;
+    apr_thread_mutex_unlock(c->mu);
+    return s;
+}
+
+static double elapsed_s(const pfz__coord_t *c)
+{
+    return (double)(pfz__now_us() - c->start_us) / 1e6;
+}
+
+/* (mu held) One libFuzzer-style status line. */
+static void status_line(pfz__coord_t *c, const char *what)
+{
+    double secs = elapsed_s(c);
+    uint64_t eps = secs > 0 ? (uint64_t)((double)c->total_execs / secs) : 0;
+    size_t bytes = c->corpus->total_bytes;
+
+    pfz__log("#%" APR_UINT64_T_FMT "\t%s cov: %zu ft: %zu corp: %d/%zu%s exec/s: %" APR_UINT64_T_FMT
+             " rss: %zuMb", c->total_execs, what, c->corpus->nedges, c->corpus->features.count,
+             c->corpus->entries->nelts, bytes >= (1u << 20) ? bytes >> 20 : bytes >= 1024 ? bytes >> 10 : bytes,
+             bytes >= (1u << 20) ? "Mb" : bytes >= 1024 ? "Kb" : "b", eps, c->peak_rss_mb);
+}
+
+/* Prints the tail of a worker's log (its stderr: the sanitizer report or the
+ * target's last words) and saves it next to the artifact. */
+static void show_worker_log(pfz__coord_t *c, pfz__wslot_t *s, const char *artifact, apr_pool_t *p)
+{
+    const char *path = pfz__worker_log_path(s->worker);
+    uint8_t *data = NULL;
+    size_t len = 0, off = 0;
+
+    if (path == NULL || pfz__read_file(path, &data, &len, 64u << 20, p) != APR_SUCCESS)
+        return;
+    if (len > LOG_TAIL)
+        off = len - LOG_TAIL;
+    if (len > 0) {
+        fprintf(stderr, "---- output of worker %d%s ----\n", s->id, off ? " (tail)" : "");
+        fwrite(data + off, 1, len - off, stderr);
+        if (data[len - 1] != '\n')
+            fputc('\n', stderr);
+        fprintf(stderr, "---- end of output of worker %d ----\n", s->id);
+        if (artifact != NULL)
+            pfz__write_atomic(apr_pstrcat(p, artifact, ".log", NULL), data, len, p);
+    }
+    free(data);
+}
+
+/* A signature for de-duplication: the kind, how the worker ended, and the top
+ * three stack frames of a sanitizer report in its log, if any. */
+static const char *signature(const char *kind, const pfz__exit_t *how, const char *logpath,
+                             apr_pool_t *p)
+{
+    const char *sig = apr_pstrcat(p, kind, "|", how->desc, NULL);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char *line, *save = NULL;
+    int frames = 0;
+
+    if (logpath == NULL || pfz__read_file(logpath, &data, &len, 16u << 20, p) != APR_SUCCESS)
+        return sig;
+    {
+        char *text = apr_pstrmemdup(p, (const char *)data, len);
+        free(data);
+        for (line = apr_strtok(text, "\n", &save); line != NULL && frames < 3;
+             line = apr_strtok(NULL, "\n", &save)) {
+            char *in;
+            while (*line == ' ' || *line == '\t')
+                line++;
+            if (line[0] != '#' || (in = strstr(line, " in ")) == NULL)
+                continue;
+            in += 4;
+            sig = apr_pstrcat(p, sig, "|", apr_pstrndup(p, in, strcspn(in, " (")), NULL);
+            frames++;
+        }
+    }
+    return sig;
+}
+
+/* A worker died during a call with res->input as the exact input it ran. */
+static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
+{
+    pfz__exit_t how;
+    pfz__kill_reason_e reason;
+    const char *kind, *sig, *path = NULL, *logpath = pfz__worker_log_path(s->worker);
+    apr_pool_t *p;
+    int code, in_target = (s->res.exec_seq & 1) != 0, dup, save;
+
+    pfz__worker_reap(s->worker, &how, &reason);
+    s->entries_sent = s->features_sent = 0; /* the next process starts empty */
+    if (reason == PFZ__KILL_CLEANUP || (pfz__coord_stopping(c) && reason == PFZ__KILL_NONE &&
+                                            !in_target))
+        return; /* we stopped it: not a finding */
+    apr_pool_create(&p, s->pool);
+    if (reason == PFZ__KILL_TIMEOUT) {
+        kind = "timeout";
+        code = (int)c->o->timeout_exitcode;
+        pfz__log("==%d== ERROR: portfuzz: timeout after %" APR_INT64_T_FMT " seconds in worker %d%s",
+                 s->id, c->o->timeout, s->id, in_target ? "" : " (outside the fuzz target)");
+    } else if (reason == PFZ__KILL_OOM) {
+        kind = "oom";
+        code = PFZ_EXIT_OOM;
+        pfz__log("==%d== ERROR: portfuzz: out-of-memory (used more than %" APR_INT64_T_FMT
+                 "Mb) in worker %d", s->id, c->o->rss_limit_mb, s->id);
+    } else if (!in_target) {
+        /* It died between executions: in start-up (LLVMFuzzerInitialize, a
+         * missing library) or in the engine. Not an input's fault. */
+        show_worker_log(c, s, NULL, p);
+        pfz__log("ERROR: worker %d ended outside the fuzz target (%s) before or between "
+                 "executions; it cannot fuzz. Check that the target starts (run it on one input "
+                 "file) and see its output above.", s->id, how.desc);
+        pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
+        apr_pool_destroy(p);
+        return;
+    } else {
+        kind = "crash";
+        code = (int)c->o->error_exitcode;
+        pfz__log("==%d== ERROR: portfuzz: worker %d died: %s%s", s->id, s->id, how.desc,
+                 was_seed ? " (on a seed input)" : "");
+    }
+    sig = signature(kind, &how, logpath, p);
+
+    apr_thread_mutex_lock(c->mu);
+    dup = apr_hash_get(c->signatures, sig, APR_HASH_KEY_STRING) != NULL;
+    if (!dup)
+        apr_hash_set(c->signatures, apr_pstrdup(c->pool, sig), APR_HASH_KEY_STRING, "");
+    if (strcmp(kind, "crash") == 0) c->crashes++;
+    else if (strcmp(kind, "timeout") == 0) c->timeouts++;
+    else c->ooms++;
+    apr_thread_mutex_unlock(c->mu);
+
+    /* Save unless it is a duplicate in -keep_going mode: never lose a new one. */
+    save = !dup || !c->o->keep_going;
+    if (save && pfz__artifact_save(&path, c->o->artifact_prefix, c->o->exact_artifact_path, kind,
+                                   s->res.input, s->res.input_size, p) == APR_SUCCESS) {
+        show_worker_log(c, s, path, p);
+    } else if (!save) {
+        pfz__log("INFO: %s in worker %d is a duplicate of one already saved (%s); not saved again",
+                 kind, s->id, sig);
+    }
+    if (!c->o->keep_going) {
+        apr_thread_mutex_lock(c->mu);
+        if (!c->stopping && strcmp(kind, "crash") == 0 && c->o->minimize_crash &&
+            c->to_minimize == NULL && path != NULL) {
+            c->to_minimize = malloc(s->res.input_size ? s->res.input_size : 1);
+            if (c->to_minimize != NULL) {
+                memcpy(c->to_minimize, s->res.input, s->res.input_size);
+                c->to_minimize_size = s->res.input_size;
+                c->to_minimize_path = apr_pstrdup(c->pool, path);
+            }
+        }
+        apr_thread_mutex_unlock(c->mu);
+        pfz__coord_request_stop(c, code);
+    }
+    apr_pool_destroy(p);
+}
+
+/* (mu held) Takes the corpus entries and features this worker lacks. */
+static void catch_up(pfz__coord_t *c, pfz__wslot_t *s, pfz__fuzz_args_t *a,
+                     apr_array_header_t *inbox, size_t *nent, size_t *nfeat)
+{
+    size_t bytes = 0, i = s->entries_sent, n = (size_t)c->corpus->entries->nelts;
+
+    apr_array_clear(inbox);
+    for (; i < n && bytes < INBOX_BYTES_PER_CALL; i++) {
+        pfz__entry_t *e = APR_ARRAY_IDX(c->corpus->entries, i, pfz__entry_t *);
+        pfz__input_t *in = &APR_ARRAY_PUSH(inbox, pfz__input_t);
+        in->data = e->data; /* entries are immutable and live until the end */
+        in->size = e->size;
+        bytes += e->size + 4;
+    }
+    *nent = i;
+    a->inbox = (const pfz__input_t *)inbox->elts;
+    a->inbox_count = (size_t)inbox->nelts;
+    /* The feature log only grows; a realloc can move it, so the call copies
+     * the features out before the lock is dropped (see client_main). */
+    *nfeat = c->corpus->feature_log.n;
+}
+
+/* (mu held) What the driver does with a new input or a seed's features. */
+static void offer(pfz__coord_t *c, const uint8_t *data, size_t size, const uint32_t *f, size_t nf,
+                  int force)
+{
+    apr_status_t st;
+    char msg[128];
+
+    if (pfz__corpus_offer(c->corpus, data, size, f, nf, force, &st)) {
+        if (c->inited)
+            status_line(c, "NEW   ");
+    }
+    if (st != APR_SUCCESS)
+        pfz__log("WARNING: cannot write a new corpus entry into '%s': %s (it is kept in memory)",
+                 c->corpus->outdir ? c->corpus->outdir : "?", pfz__strerror(st, msg, sizeof msg));
+}
+
+/* (mu held) Prints INITED once every seed has run. */
+static void maybe_inited(pfz__coord_t *c)
+{
+    if (!c->inited && c->next_seed >= c->seeds->nelts && c->seeds_inflight == 0) {
+        c->inited = 1;
+        status_line(c, "INITED");
+    }
+}
+
+static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
+{
+    pfz__wslot_t *s = arg;
+    pfz__coord_t *c = s->coord;
+    apr_array_header_t *inbox = apr_array_make(s->pool, 64, sizeof(pfz__input_t));
+    pfz__u32vec_t feats = {0};
+    pfz__fuzz_args_t a;
+    uint64_t call_no = 0;
+    apr_status_t st;
+    char msg[256];
+
+    for (;;) {
+        size_t nent = 0, nfeat = 0;
+        int seed_idx = -1;
+
+        memset(&a, 0, sizeof a);
+        apr_thread_mutex_lock(c->mu);
+        if (c->stopping) {
+            apr_thread_mutex_unlock(c->mu);
+            break;
+        }
+        a.max_len = (uint32_t)c->max_len;
+        a.seed = c->seed + (uint64_t)s->id * 0x9E3779B97F4A7C15ull + call_no++;
+        a.flags = (c->o->use_value_profile ? PFZ__FUZZF_VALUE_PROFILE : 0) |
+                  (c->o->only_ascii ? PFZ__FUZZF_ONLY_ASCII : 0);
+        if (c->next_seed < c->seeds->nelts) {
+            seed_idx = c->next_seed++;
+            c->seeds_inflight++;
+            a.type = PFZ__CALL_RUN;
+            a.value = APR_ARRAY_IDX(c->seeds, seed_idx, pfz__input_t);
+            a.deadline_us = (uint64_t)c->o->timeout * 1000000u + 30000000u;
+        } else {
+            uint64_t left = c->o->runs >= 0 && (uint64_t)c->o->runs > c->total_execs
+                                ? (uint64_t)c->o->runs - c->total_execs : 0;
+            if (c->o->runs >= 0 && left == 0) {
+                apr_thread_mutex_unlock(c->mu);
+                break; /* the main loop notices -runs and stops */
+            }
+            a.type = PFZ__CALL_FUZZ;
+            a.time_budget_us = BATCH_US;
+            a.exec_limit = c->o->runs >= 0 ? PFZ_MAX(left / (uint64_t)c->nworkers, 1) : 0;
+            catch_up(c, s, &a, inbox, &nent, &nfeat);
+            feats.n = 0;
+            if (nfeat > s->features_sent &&
+                pfz__u32vec_reserve(&feats, nfeat - s->features_sent) == APR_SUCCESS) {
+                memcpy(feats.v, c->corpus->feature_log.v + s->features_sent,
+                       (nfeat - s->features_sent) * sizeof *feats.v);
+                feats.n = nfeat - s->features_sent;
+            }
+            a.features = feats.v;
+            a.nfeatures = feats.n;
+            a.deadline_us = BATCH_US + (uint64_t)c->o->timeout * 1000000u * 2 + 60000000u;
+        }
+        apr_thread_mutex_unlock(c->mu);
+
+        if ((st = pfz__worker_start(s->worker)) != APR_SUCCESS) {
+            if (st != PFZ_ESHMCLOSED) {
+                pfz__log("ERROR: cannot start worker %d (%s): %s", s->id, c->o->dirs ? "" : "",
+                         pfz__strerror(st, msg, sizeof msg));
+                pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
+            }
+            break;
+        }
+        st = pfz__client_call(s->worker, &a, &s->res);
+        if (st == PFZ_ESHMCLOSED)
+            break; /* cleaned up under us: interrupted, never a finding */
+        if (st == PFZ_EWORKERDIED) {
+            handle_death(c, s, seed_idx >= 0);
+            if (seed_idx >= 0) {
+                apr_thread_mutex_lock(c->mu);
+                c->seeds_inflight--;
+                maybe_inited(c);
+                apr_thread_mutex_unlock(c->mu);
+            }
+            continue;
+        }
+        if (st != APR_SUCCESS) {
+            pfz__log("ERROR: call to worker %d failed: %s", s->id, pfz__strerror(st, msg, sizeof msg));
+            pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
+            break;
+        }
+        if (s->res.reply.status == PFZ__RS_ERROR) {
+            pfz__log("ERROR: worker %d: %s", s->id, s->res.reply.err);
+            pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
+            break;
+        }
+        apr_thread_mutex_lock(c->mu);
+        c->total_execs += s->res.reply.execs;
+        if (seed_idx >= 0) {
+            offer(c, s->res.input, s->res.input_size, s->res.reply.features.v,
+                  s->res.reply.features.n, c->corpus->entries->nelts == 0);
+            c->seeds_inflight--;
+            maybe_inited(c);
+        } else {
+            s->entries_sent = nent;
+            s->features_sent = nfeat;
+            if (s->res.reply.status == PFZ__RS_NEW_INPUT)
+                offer(c, s->res.input, s->res.input_size, s->res.reply.features.v,
+                      s->res.reply.features.n, 0);
+        }
+        apr_thread_mutex_unlock(c->mu);
+    }
+    pfz__u32vec_free(&feats);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* Loads seed inputs from the corpus directories (and, with -reload, new files
+ * that other instances wrote). Unreadable files are reported and skipped. */
+static void load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
+{
+    int d, i;
+
+    for (d = 0; d < c->o->ndirs; d++) {
+        apr_array_header_t *files = apr_array_make(p, 64, sizeof(const char *));
+        apr_status_t st = pfz__list_files(files, c->o->dirs[d], p);
+        char msg[128];
+
+        if (st != APR_SUCCESS) {
+            if (!reload && !APR_STATUS_IS_ENOENT(st))
+                pfz__log("WARNING: cannot read corpus directory '%s': %s", c->o->dirs[d],
+                         pfz__strerror(st, msg, sizeof msg));
+            continue;
+        }
+        for (i = 0; i < files->nelts; i++) {
+            const char *path = APR_ARRAY_IDX(files, i, const char *);
+            pfz__input_t *in;
+            uint8_t *data;
+            size_t len;
+
+            if (reload) {
+                if (apr_hash_get(c->reloaded, path, APR_HASH_KEY_STRING) != NULL)
+                    continue;
+                apr_hash_set(c->reloaded, apr_pstrdup(c->pool, path), APR_HASH_KEY_STRING, "");
+            }
+            if ((st = pfz__read_file(path, &data, &len, 1u << 30, p)) != APR_SUCCESS) {
+                pfz__log("WARNING: cannot read corpus file '%s': %s; skipping it", path,
+                         pfz__strerror(st, msg, sizeof msg));
+                continue;
+            }
+            if (reload && pfz__corpus_has(c->corpus, data, len)) {
+                free(data);
+                continue;
+            }
+            in = &APR_ARRAY_PUSH(c->seeds, pfz__input_t);
+            in->data = data; /* freed at the end (seeds are never removed) */
+            in->size = c->max_len && len > c->max_len ? c->max_len : len;
+        }
+    }
+}
+
+static void print_final(pfz__coord_t *c)
+{
+    double secs = elapsed_s(c);
+    uint64_t eps = secs > 0 ? (uint64_t)((double)c->total_execs / secs) : 0;
+
+    apr_thread_mutex_lock(c->mu);
+    status_line(c, "DONE  ");
+    if (c->o->print_final_stats) {
+        fprintf(stderr, "stat::number_of_executed_units: %" APR_UINT64_T_FMT "\n", c->total_execs);
+        fprintf(stderr, "stat::average_exec_per_sec:     %" APR_UINT64_T_FMT "\n", eps);
+        fprintf(stderr, "stat::new_units_added:          %d\n", c->corpus->entries->nelts);
+        fprintf(stderr, "stat::slowest_unit_time_sec:    0\n");
+        fprintf(stderr, "stat::peak_rss_mb:              %zu\n", c->peak_rss_mb);
+        fprintf(stderr, "stat::crashes:                  %" APR_UINT64_T_FMT "\n", c->crashes);
+        fprintf(stderr, "stat::timeouts:                 %" APR_UINT64_T_FMT "\n", c->timeouts);
+        fprintf(stderr, "stat::ooms:                     %" APR_UINT64_T_FMT "\n", c->ooms);
+        fprintf(stderr, "stat::workers:                  %d\n", c->nworkers);
+    }
+    fprintf(stderr, "Done %" APR_UINT64_T_FMT " runs in %lu second(s)\n", c->total_execs,
+            (unsigned long)(secs + 0.5));
+    apr_thread_mutex_unlock(c->mu);
+}
+
+/* Minimizes the first crash with a fresh worker: each MINIMIZE call tries
+ * smaller variants; one that crashes kills the worker and becomes the input of
+ * the next call; a call that finds none ends it. A crash during minimization
+ * thus always leaves the smallest crashing input so far. */
+static void minimize_crash(pfz__coord_t *c, const char *exe, const char *const *argv)
+{
+    pfz__worker_cfg_t cfg;
+    pfz__worker_t *w;
+    pfz__fuzz_result_t res;
+    pfz__fuzz_args_t a;
+    apr_pool_t *p;
+    uint8_t *cur = c->to_minimize;
+    size_t size = c->to_minimize_size, orig = size;
+    uint64_t deadline = pfz__now_us() + (uint64_t)c->o->max_minimize_time * 1000000u;
+    const char *path = NULL;
+    apr_status_t st;
+
+    if (size <= 1 || c->o->max_minimize_time == 0 || pfz__interrupted())
+        return;
+    apr_pool_create(&p, c->pool);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.id = c->nworkers;
+    cfg.exe = exe;
+    cfg.argv = argv;
+    cfg.value_capacity = PFZ_MAX(size, c->max_len);
+    cfg.log_path = NULL;
+    {
+        static const char *const env[] = {"PORTFUZZ_QUIET_CRASH=1", NULL};
+        cfg.env_extra = env;
+    }
+    if (pfz__worker_create(&w, &cfg, p) != APR_SUCCESS) {
+        apr_pool_destroy(p);
+        return;
+    }
+    memset(&res, 0, sizeof res);
+    pfz__log("INFO: minimizing the crash (%zu bytes; -minimize_crash=0 turns this off)", size);
+    while (pfz__now_us() < deadline && !pfz__interrupted()) {
+        pfz__exit_t how;
+        pfz__kill_reason_e reason;
+        if (pfz__worker_start(w) != APR_SUCCESS)
+            break;
+        memset(&a, 0, sizeof a);
+        a.type = PFZ__CALL_MINIMIZE;
+        a.value.data = cur;
+        a.value.size = size;
+        a.max_len = (uint32_t)size;
+        a.time_budget_us = deadline - pfz__now_us();
+        a.deadline_us = a.time_budget_us + (uint64_t)c->o->timeout * 1000000u + 5000000u;
+        st = pfz__client_call(w, &a, &res);
+        if (st != PFZ_EWORKERDIED)
+            break; /* no smaller variant crashes (or an error): done */
+        pfz__worker_reap(w, &how, &reason);
+        if (reason != PFZ__KILL_NONE || res.input_size >= size || !(res.exec_seq & 1))
+            break; /* a hang or something else: keep what we have */
+        if (cur != c->to_minimize)
+            free(cur);
+        cur = malloc(res.input_size ? res.input_size : 1);
+        if (cur == NULL)
+            break;
+        memcpy(cur, res.input, res.input_size);
+        size = res.input_size;
+    }
+    pfz__worker_destroy(w);
+    if (size < orig && cur != NULL) {
+        char hex[PFZ__SHA1_HEX_LEN + 1];
+        pfz__sha1_hex(c->to_minimize, orig, hex);
+        pfz__log("INFO: minimized the crash from %zu to %zu bytes", orig, size);
+        pfz__artifact_save(&path, c->o->artifact_prefix, NULL,
+                           apr_pstrcat(p, "minimized-from", NULL), cur, size, p);
+    } else {
+        pfz__log("INFO: the crash could not be minimized below %zu bytes", orig);
+    }
+    if (cur != c->to_minimize)
+        free(cur);
+    pfz__fuzz_result_free(&res);
+    apr_pool_destroy(p);
+}
+
+/* (mu held) Appends a line to -plot_data. */
+static void plot(pfz__coord_t *c, apr_pool_t *p)
+{
+    apr_file_t *f;
+
+    if (apr_file_open(&f, c->o->plot_data, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_APPEND,
+                      APR_FPROT_OS_DEFAULT, p) != APR_SUCCESS)
+        return;
+    apr_file_printf(f, "%.1f,%" APR_UINT64_T_FMT ",%zu,%zu,%d,%" APR_UINT64_T_FMT "\n", elapsed_s(c),
+                    c->total_execs, c->corpus->nedges, c->corpus->features.count,
+                    c->corpus->entries->nelts, c->crashes + c->timeouts + c->ooms + c->leaks);
+    apr_file_close(f);
+}
+
+int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
+{
+    pfz__coord_t *c;
+    char *exe = NULL, msg[256];
+    const char **wargv;
+    apr_status_t st, rv;
+    int i, code;
+    size_t largest = 0;
+
+    c = apr_pcalloc(pool, sizeof *c);
+    c->o = o;
+    c->pool = pool;
+    c->start_us = pfz__now_us();
+    c->seed = o->seed ? (uint64_t)o->seed : (uint64_t)apr_time_now() ^ (uint64_t)pfz__now_us() << 17;
+    c->nworkers = o->workers > 0 ? (int)o->workers : pfz__cpu_count();
+    c->seeds = apr_array_make(pool, 64, sizeof(pfz__input_t));
+    c->signatures = apr_hash_make(pool);
+    c->reloaded = apr_hash_make(pool);
+    c->next_pulse = 1024;
+    if ((st = apr_thread_mutex_create(&c->mu, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS)
+        return PFZ_EXIT_USAGE;
+    if ((st = pfz__self_exe(&exe, pool)) != APR_SUCCESS) {
+        pfz__log("ERROR: cannot find this program's own path to start workers: %s",
+                 pfz__strerror(st, msg, sizeof msg));
+        return PFZ_EXIT_USAGE;
+    }
+    for (i = 0; i < o->ndirs; i++) {
+        if ((st = apr_dir_make_recursive(o->dirs[i], APR_FPROT_OS_DEFAULT, pool)) != APR_SUCCESS) {
+            pfz__log("ERROR: cannot create corpus directory '%s': %s", o->dirs[i],
+                     pfz__strerror(st, msg, sizeof msg));
+            return PFZ_EXIT_USAGE;
+        }
+    }
+    pfz__log("INFO: Seed: %" APR_UINT64_T_FMT, c->seed);
+    pfz__log("INFO: Loaded %zu coverage counters%s", pfz__cov_counters(),
+             pfz__cov_instrumented() ? "" : "");
+    if (!pfz__cov_instrumented())
+        pfz__log("WARNING: the target has no coverage instrumentation; fuzzing blindly. "
+                 "Compile it with -fsanitize=fuzzer-no-link (clang), "
+                 "-fsanitize-coverage=trace-pc,trace-cmp (gcc) or "
+                 "/fsanitize-coverage=inline-8bit-counters (MSVC).");
+    load_seeds(c, pool, 0);
+    for (i = 0; i < c->seeds->nelts; i++)
+        largest = PFZ_MAX(largest, APR_ARRAY_IDX(c->seeds, i, pfz__input_t).size);
+    c->max_len = o->max_len > 0 ? (size_t)o->max_len : PFZ_MAX((size_t)4096, largest);
+    for (i = 0; i < c->seeds->nelts; i++) {
+        pfz__input_t *in = &APR_ARRAY_IDX(c->seeds, i, pfz__input_t);
+        if (in->size > c->max_len)
+            in->size = c->max_len;
+    }
+    if (c->seeds->nelts == 0) {
+        /* An empty corpus starts from the empty input. */
+        pfz__input_t *in = &APR_ARRAY_PUSH(c->seeds, pfz__input_t);
+        in->data = malloc(1);
+        in->size = 0;
+    }
+    pfz__log("INFO: %d files found in %d corpus dir(s); -max_len=%zu; %d workers",
+             c->seeds->nelts, o->ndirs, c->max_len, c->nworkers);
+    if ((st = pfz__corpus_create(&c->corpus, o->ndirs > 0 ? o->dirs[0] : NULL, pool)) != APR_SUCCESS)
+        return PFZ_EXIT_USAGE;
+    if (o->ndirs > 0 && o->reload)
+        for (i = 0; i < o->ndirs; i++) { /* files present now are seeds, not reloads */
+            apr_array_header_t *files = apr_array_make(pool, 64, sizeof(const char *));
+            int k;
+            pfz__list_files(files, o->dirs[i], pool);
+            for (k = 0; k < files->nelts; k++)
+                apr_hash_set(c->reloaded, APR_ARRAY_IDX(files, k, const char *), APR_HASH_KEY_STRING, "");
+        }
+    c->last_reload_us = c->last_plot_us = pfz__now_us();
+
+    wargv = apr_pcalloc(pool, sizeof(char *) * (size_t)(argc + 1));
+    for (i = 0; i < argc; i++)
+        wargv[i] = argv[i];
+    if ((st = pfz__interrupt_install()) != APR_SUCCESS)
+        pfz__log("WARNING: cannot install the interrupt handler: %s", pfz__strerror(st, msg, sizeof msg));
+
+    c->slots = apr_pcalloc(pool, sizeof *c->slots * (size_t)c->nworkers);
+    for (i = 0; i < c->nworkers; i++) {
+        pfz__wslot_t *s = &c->slots[i];
+        pfz__worker_cfg_t cfg;
+        apr_file_t *tmp;
+        char *logtmpl = apr_pstrcat(pool, pfz__temp_dir(pool), "/portfuzz-worker-log-XXXXXX", NULL);
+
+        s->coord = c;
+        s->id = i;
+        apr_pool_create(&s->pool, pool);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.id = i;
+        cfg.exe = exe;
+        cfg.argv = wargv;
+        cfg.value_capacity = c->max_len;
+        if (apr_file_mktemp(&tmp, logtmpl, APR_FOPEN_CREATE | APR_FOPEN_WRITE | APR_FOPEN_EXCL,
+                            pool) == APR_SUCCESS) {
+            apr_file_close(tmp);
+            cfg.log_path = logtmpl;
+        }
+        if ((st = pfz__worker_create(&s->worker, &cfg, pool)) != APR_SUCCESS) {
+            pfz__log("ERROR: cannot create the shared memory of worker %d: %s", i,
+                     pfz__strerror(st, msg, sizeof msg));
+            return PFZ_EXIT_USAGE;
+        }
+    }
+    for (i = 0; i < c->nworkers; i++)
+        if ((st = apr_thread_create(&c->slots[i].thread, NULL, client_main, &c->slots[i], pool)) != APR_SUCCESS) {
+            pfz__log("ERROR: cannot start a client thread: %s", pfz__strerror(st, msg, sizeof msg));
+            pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
+            c->nworkers = i;
+            break;
+        }
+    if (apr_thread_create(&c->watchdog, NULL, pfz__watchdog_main, c, pool) != APR_SUCCESS)
+        pfz__log("WARNING: cannot start the watchdog: -timeout and -rss_limit_mb are not enforced");
+
+    /* The main loop: the clock, the run count, Ctrl-C, pulses, reloads. */
+    for (;;) {
+        int sig = pfz__interrupted();
+        uint64_t now;
+        apr_sleep(20000);
+        now = pfz__now_us();
+        if (sig) {
+            pfz__log("==portfuzz== run interrupted (signal %d); stopping the workers. "
+                     "Everything found so far is kept.", sig);
+            pfz__coord_request_stop(c, PFZ_EXIT_INTERRUPTED);
+        }
+        apr_thread_mutex_lock(c->mu);
+        if (!c->stopping) {
+            if (o->max_total_time && now - c->start_us >= (uint64_t)o->max_total_time * 1000000u)
+                c->stopping = 1;
+            if (o->runs >= 0 && c->total_execs >= (uint64_t)o->runs && c->inited)
+                c->stopping = 1;
+            if (c->inited && c->total_execs >= c->next_pulse) {
+                status_line(c, "pulse ");
+                while (c->next_pulse <= c->total_execs)
+                    c->next_pulse *= 2;
+            }
+            if (o->plot_data && now - c->last_plot_us >= 1000000u) {
+                plot(c, pool);
+                c->last_plot_us = now;
+            }
+        }
+        if (c->stopping) {
+            apr_thread_mutex_unlock(c->mu);
+            break;
+        }
+        if (o->reload && o->ndirs > 0 && c->inited &&
+            now - c->last_reload_us >= (uint64_t)o->reload * 1000000u) {
+            int before = c->seeds->nelts;
+            apr_pool_t *tp;
+            c->last_reload_us = now;
+            apr_pool_create(&tp, pool);
+            load_seeds(c, tp, 1);
+            apr_pool_destroy(tp);
+            if (c->seeds->nelts > before)
+                pfz__log("INFO: -reload: %d new file(s) in the corpus directories",
+                         c->seeds->nelts - before);
+        }
+        apr_thread_mutex_unlock(c->mu);
+    }
+
+    /* Stop: clean every worker up (its client's call returns "closed"). */
+    for (i = 0; i < c->nworkers; i++)
+        pfz__worker_cleanup(c->slots[i].worker);
+    for (i = 0; i < c->nworkers; i++)
+        apr_thread_join(&rv, c->slots[i].thread);
+    if (c->watchdog != NULL)
+        apr_thread_join(&rv, c->watchdog);
+    if (c->to_minimize != NULL && c->exit_code == (int)o->error_exitcode)
+        minimize_crash(c, exe, wargv);
+    if (o->plot_data)
+        plot(c, pool);
+    print_final(c);
+    for (i = 0; i < c->nworkers; i++) {
+        pfz__worker_destroy(c->slots[i].worker);
+        pfz__fuzz_result_free(&c->slots[i].res);
+        if (pfz__worker_log_path(c->slots[i].worker))
+            apr_file_remove(pfz__worker_log_path(c->slots[i].worker), pool);
+    }
+    code = c->exit_code;
+    for (i = 0; i < c->seeds->nelts; i++)
+        free((void *)APR_ARRAY_IDX(c->seeds, i, pfz__input_t).data);
+    free(c->to_minimize);
+    pfz__corpus_destroy(c->corpus);
+    return code;
+}

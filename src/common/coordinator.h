@@ -1,1 +1,74 @@
-/* coordinator.h -- placeholder */
+/* coordinator.h -- the coordinator: N workers, one client thread each, a
+ * watchdog thread and the main loop. The coordinator alone owns the corpus,
+ * the global coverage, the artifacts and the clock.
+ *
+ * Locking: coord.mu protects every field marked (mu); a worker's own state is
+ * behind its locks (worker.h); fields marked (client) belong to that worker's
+ * client thread, (watchdog) to the watchdog thread. Lock order: coord.mu is
+ * never held while calling into a worker. */
+#ifndef PFZ_COORDINATOR_H
+#define PFZ_COORDINATOR_H
+
+#include <apr_thread_proc.h>
+#include <apr_thread_cond.h>
+
+#include "common.h"
+#include "corpus.h"
+#include "dict.h"
+#include "options.h"
+#include "worker.h"
+
+typedef struct pfz__coord pfz__coord_t;
+
+typedef struct pfz__wslot {
+    pfz__coord_t *coord;
+    int id;
+    pfz__worker_t *worker;
+    apr_thread_t *thread;
+    apr_pool_t *pool;           /* (client) */
+    pfz__fuzz_result_t res;     /* (client) */
+    size_t entries_sent;        /* (client) corpus entries this process has */
+    size_t features_sent;       /* (client) global features this process has */
+    uint64_t hb_seq, hb_since;  /* (watchdog) last heartbeat seen and since when */
+} pfz__wslot_t;
+
+struct pfz__coord {
+    const pfz__options_t *o;
+    apr_pool_t *pool;
+    apr_thread_mutex_t *mu;
+    int nworkers;
+    pfz__wslot_t *slots;
+    apr_thread_t *watchdog;
+    uint64_t seed;
+    size_t max_len;
+    uint64_t start_us;
+
+    /* (mu) */
+    pfz__corpus_t *corpus;
+    apr_array_header_t *seeds;  /* pfz__input_t: inputs to run once first */
+    int next_seed, seeds_inflight, inited;
+    int stopping;               /* 1: stop requested */
+    int exit_code;
+    uint64_t total_execs;
+    uint64_t next_pulse;
+    uint64_t crashes, timeouts, ooms, leaks;
+    apr_hash_t *signatures;     /* de-duplication of findings */
+    uint8_t *to_minimize;       /* the first crash, for minimization at the end */
+    size_t to_minimize_size;
+    const char *to_minimize_path;
+    size_t peak_rss_mb;
+    apr_hash_t *reloaded;       /* file names already taken by -reload */
+    uint64_t last_reload_us, last_plot_us;
+};
+
+/** Runs a fuzzing campaign per the options; returns the exit status. */
+int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool);
+
+/** The watchdog thread (watchdog.c). */
+void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *coord);
+
+/** Requests a stop with an exit status (the first request's status wins). */
+void pfz__coord_request_stop(pfz__coord_t *c, int exit_code);
+int pfz__coord_stopping(pfz__coord_t *c);
+
+#endif

@@ -1,1 +1,119 @@
-/* corpus.c -- placeholder */
+/* corpus.c -- the coordinator's corpus (corpus.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_file_info.h>
+#include <apr_strings.h>
+
+#include "artifact.h"
+#include "corpus.h"
+
+apr_status_t pfz__corpus_create(pfz__corpus_t **out, const char *outdir, apr_pool_t *pool)
+{
+    pfz__corpus_t *c = apr_pcalloc(pool, sizeof *c);
+    apr_status_t st;
+
+    c->pool = pool;
+    c->outdir = outdir;
+    c->entries = apr_array_make(pool, 256, sizeof(pfz__entry_t *));
+    c->by_sha1 = apr_hash_make(pool);
+    if ((st = pfz__featset_init(&c->features)) != APR_SUCCESS)
+        return st;
+    if ((st = pfz__featset_init(&c->edges)) != APR_SUCCESS) {
+        pfz__featset_free(&c->features);
+        return st;
+    }
+    *out = c;
+    return APR_SUCCESS;
+}
+
+void pfz__corpus_destroy(pfz__corpus_t *c)
+{
+    int i;
+
+    for (i = 0; i < c->entries->nelts; i++)
+        free(APR_ARRAY_IDX(c->entries, i, pfz__entry_t *)->data);
+    pfz__featset_free(&c->features);
+    pfz__featset_free(&c->edges);
+    pfz__u32vec_free(&c->feature_log);
+}
+
+int pfz__corpus_has(const pfz__corpus_t *c, const uint8_t *data, size_t size)
+{
+    char hex[PFZ__SHA1_HEX_LEN + 1];
+
+    pfz__sha1_hex(data, size, hex);
+    return apr_hash_get(c->by_sha1, hex, APR_HASH_KEY_STRING) != NULL;
+}
+
+int pfz__corpus_offer(pfz__corpus_t *c, const uint8_t *data, size_t size, const uint32_t *features,
+                      size_t nfeatures, int force, apr_status_t *st)
+{
+    pfz__entry_t *e;
+    char hex[PFZ__SHA1_HEX_LEN + 1];
+    size_t i, fresh = 0;
+
+    *st = APR_SUCCESS;
+    for (i = 0; i < nfeatures; i++)
+        if (!pfz__featset_has(&c->features, features[i]))
+            fresh++;
+    if (fresh == 0 && !force)
+        return 0;
+    pfz__sha1_hex(data, size, hex);
+    if (apr_hash_get(c->by_sha1, hex, APR_HASH_KEY_STRING) != NULL)
+        return 0;
+    e = apr_pcalloc(c->pool, sizeof *e);
+    e->data = malloc(size ? size : 1);
+    if (e->data == NULL) {
+        *st = APR_ENOMEM;
+        return 0;
+    }
+    memcpy(e->data, data, size);
+    e->size = size;
+    memcpy(e->sha1, hex, sizeof hex);
+    for (i = 0; i < nfeatures; i++) {
+        if (pfz__featset_add(&c->features, features[i])) {
+            if ((*st = pfz__u32vec_push(&c->feature_log, features[i])) != APR_SUCCESS)
+                break;
+            if (pfz__featset_add(&c->edges, features[i] >> 3))
+                c->nedges++;
+        }
+    }
+    APR_ARRAY_PUSH(c->entries, pfz__entry_t *) = e;
+    apr_hash_set(c->by_sha1, e->sha1, APR_HASH_KEY_STRING, e);
+    c->total_bytes += size;
+    if (size > c->max_entry)
+        c->max_entry = size;
+    if (c->outdir != NULL && *st == APR_SUCCESS) {
+        apr_pool_t *tmp;
+        if (apr_pool_create(&tmp, c->pool) == APR_SUCCESS) {
+            *st = pfz__write_atomic(apr_pstrcat(tmp, c->outdir, "/", hex, NULL), data, size, tmp);
+            apr_pool_destroy(tmp);
+        }
+    }
+    return 1;
+}
+
+apr_status_t pfz__list_files(apr_array_header_t *files, const char *dir, apr_pool_t *pool)
+{
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    apr_status_t st;
+
+    if ((st = apr_dir_open(&d, dir, pool)) != APR_SUCCESS)
+        return st;
+    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d) == APR_SUCCESS) {
+        const char *path;
+        if (fi.name[0] == '.')
+            continue; /* ., .., hidden files and our own .tmp files */
+        if (strstr(fi.name, ".tmp.") != NULL)
+            continue;
+        path = apr_pstrcat(pool, dir, "/", fi.name, NULL);
+        if (fi.filetype == APR_DIR)
+            pfz__list_files(files, path, pool);
+        else if (fi.filetype == APR_REG || fi.filetype == APR_LNK)
+            APR_ARRAY_PUSH(files, const char *) = path;
+    }
+    apr_dir_close(d);
+    return APR_SUCCESS;
+}

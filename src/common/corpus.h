@@ -1,1 +1,50 @@
-/* corpus.h -- placeholder */
+/* corpus.h -- the coordinator's corpus: the entries (immutable once added),
+ * the global feature set, and the logs that workers catch up from.
+ * Not locked here: the coordinator's mutex protects it (coordinator.c). */
+#ifndef PFZ_CORPUS_H
+#define PFZ_CORPUS_H
+
+#include <apr_hash.h>
+#include <apr_tables.h>
+
+#include "common.h"
+#include "coverage.h"
+#include "rpc.h"
+#include "sha1.h"
+
+typedef struct pfz__entry {
+    uint8_t *data;
+    size_t size;
+    char sha1[PFZ__SHA1_HEX_LEN + 1];
+} pfz__entry_t;
+
+typedef struct pfz__corpus {
+    apr_pool_t *pool;
+    const char *outdir;          /* where new entries are written, or NULL */
+    apr_array_header_t *entries; /* pfz__entry_t *, append-only */
+    apr_hash_t *by_sha1;         /* sha1 -> entry */
+    pfz__featset_t features;     /* global feature set */
+    pfz__u32vec_t feature_log;   /* every global feature, in the order added */
+    pfz__featset_t edges;        /* distinct edges (for "cov:") */
+    size_t nedges;
+    size_t total_bytes;
+    size_t max_entry;
+} pfz__corpus_t;
+
+apr_status_t pfz__corpus_create(pfz__corpus_t **c, const char *outdir, apr_pool_t *pool);
+void pfz__corpus_destroy(pfz__corpus_t *c);
+
+/** Offers an input with its features. It is added (and written to outdir as
+ * <sha1>) when it brings a feature not yet in the global set, or when force is
+ * set and its content is new. Returns 1 if added, 0 if not; *st reports a write
+ * error (the entry is still kept in memory). */
+int pfz__corpus_offer(pfz__corpus_t *c, const uint8_t *data, size_t size, const uint32_t *features,
+                      size_t nfeatures, int force, apr_status_t *st);
+
+/** 1 if an input with this content is in the corpus. */
+int pfz__corpus_has(const pfz__corpus_t *c, const uint8_t *data, size_t size);
+
+/** Lists the regular files under dir (recursively) into files (char *). */
+apr_status_t pfz__list_files(apr_array_header_t *files, const char *dir, apr_pool_t *pool);
+
+#endif

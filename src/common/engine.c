@@ -1,1 +1,81 @@
-/* engine.c -- placeholder */
+/* engine.c -- pfz_main: chooses worker mode (from the environment), reproduction
+ * (positional files) or a fuzzing campaign (the coordinator). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+
+#include "coordinator.h"
+#include "coverage.h"
+#include "dict.h"
+#include "engine.h"
+#include "options.h"
+#include "platform.h"
+#include "reproduce.h"
+#include "worker_server.h"
+
+pfz__hooks_t pfz__hooks;
+
+int pfz_main(int *argc, char ***argv, pfz_target_fn target)
+{
+    pfz__hooks_t h;
+
+    memset(&h, 0, sizeof h);
+    h.target = target;
+    return pfz__main(argc, argv, &h);
+}
+
+int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
+{
+    apr_pool_t *pool = NULL;
+    pfz__options_t o;
+    pfz__dict_t *dict = NULL;
+    char err[512];
+    int rc, worker;
+
+    pfz__hooks = *hooks;
+    if (apr_initialize() != APR_SUCCESS || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
+        fprintf(stderr, "ERROR: cannot initialise the Apache Portable Runtime\n");
+        return PFZ_EXIT_USAGE;
+    }
+    worker = pfz__is_worker();
+    if (pfz__options_parse(&o, *argc, *argv, err, sizeof err, pool) != APR_SUCCESS) {
+        fprintf(stderr, "ERROR: %s\n", err);
+        rc = PFZ_EXIT_USAGE;
+        goto done;
+    }
+    if (o.help) {
+        pfz__options_usage((*argv)[0]);
+        rc = PFZ_EXIT_OK;
+        goto done;
+    }
+    if (o.dict != NULL && pfz__dict_load(&dict, o.dict, err, sizeof err, pool) != APR_SUCCESS) {
+        fprintf(stderr, "ERROR: -dict: %s\n", err);
+        rc = PFZ_EXIT_USAGE;
+        goto done;
+    }
+    pfz__cov_set_value_profile((int)o.use_value_profile);
+    if (pfz__hooks.initialize != NULL && (worker || o.nfiles > 0))
+        pfz__hooks.initialize(argc, argv);
+    if (worker) {
+        pfz__server_opts_t so;
+        memset(&so, 0, sizeof so);
+        so.target = pfz__hooks.target;
+        so.dict = dict;
+        so.only_ascii = (int)o.only_ascii;
+        so.use_value_profile = (int)o.use_value_profile;
+        so.use_cmp = (int)o.use_cmp;
+        rc = pfz__worker_serve(&so, pool);
+    } else if (o.nfiles > 0) {
+        rc = pfz__reproduce(&o, pool);
+    } else {
+        if (dict != NULL)
+            pfz__log("INFO: -dict: %zu entries from %s", (size_t)pfz__dict_count(dict), o.dict);
+        rc = pfz__coordinator_run(&o, *argv, *argc, pool);
+    }
+done:
+    apr_pool_destroy(pool);
+    apr_terminate();
+    return rc;
+}

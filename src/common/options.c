@@ -1,1 +1,197 @@
-/* options.c -- placeholder */
+/* options.c -- libFuzzer-style flags (-name=value) and positional corpora. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+#include <apr_file_info.h>
+#include <apr_strings.h>
+
+#include "options.h"
+
+typedef enum { OPT_INT, OPT_STR } opt_type_e;
+
+typedef struct opt_desc {
+    const char *name;
+    opt_type_e type;
+    size_t offset;
+    int64_t min, max;
+    const char *dflt;
+    const char *help;
+} opt_desc_t;
+
+#define I(field, mn, mx, d, h) { #field, OPT_INT, offsetof(pfz__options_t, field), mn, mx, d, h }
+#define S(field, d, h) { #field, OPT_STR, offsetof(pfz__options_t, field), 0, 0, d, h }
+#define BIG INT64_MAX
+
+static const opt_desc_t opts[] = {
+    I(workers, 0, 1024, "0", "worker processes (0: one per CPU)"),
+    I(runs, -1, BIG, "-1", "stop after this many executions (-1: no limit)"),
+    I(max_total_time, 0, BIG, "0", "stop after this many seconds (0: no limit)"),
+    I(timeout, 1, BIG, "1200", "an execution running longer than this many seconds is a timeout"),
+    I(rss_limit_mb, 0, BIG, "2048", "a worker using more memory than this is an OOM (0: no limit)"),
+    I(max_len, 0, 1 << 30, "0", "longest input to generate (0: from the seeds, at least 4096)"),
+    I(len_control, 0, BIG, "100", "grow input lengths slowly (0: try max_len at once)"),
+    I(seed, 0, BIG, "0", "random seed (0: from the clock)"),
+    I(keep_going, 0, 1, "0", "after a finding, save it and keep fuzzing"),
+    I(print_final_stats, 0, 1, "0", "print stat:: lines at the end"),
+    I(only_ascii, 0, 1, "0", "generate only printable ASCII inputs"),
+    I(use_value_profile, 0, 1, "0", "use comparison operands as coverage features"),
+    I(use_cmp, 0, 1, "1", "use comparison operands in mutations"),
+    I(reload, 0, BIG, "1", "every this many seconds, load inputs other instances wrote into the corpus (0: never)"),
+    I(minimize_crash, 0, 1, "1", "minimize crashes (with files: minimize them and exit)"),
+    I(merge, 0, 1, "0", "merge the inputs of the other dirs into the first one, keeping a minimal covering set"),
+    I(verbosity, 0, 4, "1", "verbosity"),
+    I(help, 0, 1, "0", "print this help"),
+    I(detect_leaks, 0, 1, "1", "report memory leaks (needs LeakSanitizer)"),
+    I(error_exitcode, 0, 255, "77", "exit status after a crash or leak"),
+    I(timeout_exitcode, 0, 255, "70", "exit status after a timeout"),
+    I(close_fd_mask, 0, 3, "0", "1: close stdout in workers, 2: close stderr, 3: both"),
+    I(max_minimize_time, 0, BIG, "30", "seconds spent minimizing one crash"),
+    S(artifact_prefix, "", "prefix of artifact paths (a directory must end with /)"),
+    S(exact_artifact_path, NULL, "write the single artifact to this path"),
+    S(dict, NULL, "dictionary file (AFL/libFuzzer format)"),
+    S(merge_control_file, NULL, "merge: progress file, lets an interrupted merge resume"),
+    S(plot_data, NULL, "append a time series (time, execs, cov, corpus, crashes) to this file"),
+};
+
+/* libFuzzer flags a runner may pass that have no meaning here. They are
+ * accepted with a warning (never silently) so existing scripts keep working. */
+static const char *const noops[] = {
+    "print_pcs", "print_coverage", "print_corpus_stats", "use_counters", "shrink",
+    "reduce_inputs", "entropic", "report_slow_units", "malloc_limit_mb", "handle_segv",
+    "handle_abrt", "handle_ill", "handle_fpe", "handle_int", "handle_term", "handle_xfsz",
+    "handle_usr1", "handle_usr2", "handle_bus", "prefer_small", "mutate_depth", "purge_allocations_every_ms",
+    "ignore_crashes", "ignore_timeouts", "ignore_ooms", "fork", "jobs",
+};
+
+static void set_defaults(pfz__options_t *o)
+{
+    size_t i;
+
+    memset(o, 0, sizeof *o);
+    for (i = 0; i < PFZ_ARRAY_LEN(opts); i++) {
+        char *field = (char *)o + opts[i].offset;
+        if (opts[i].type == OPT_INT)
+            *(int64_t *)field = strtoll(opts[i].dflt, NULL, 10);
+        else
+            *(const char **)field = opts[i].dflt;
+    }
+}
+
+static int parse_int(const char *s, int64_t *v)
+{
+    char *end;
+    long long x;
+
+    if (*s == '\0')
+        return 0;
+    errno = 0;
+    x = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return 0;
+    *v = (int64_t)x;
+    return 1;
+}
+
+apr_status_t pfz__options_parse(pfz__options_t *o, int argc, char **argv, char *err,
+                                apr_size_t errlen, apr_pool_t *pool)
+{
+    apr_array_header_t *dirs = apr_array_make(pool, 4, sizeof(const char *));
+    apr_array_header_t *files = apr_array_make(pool, 4, sizeof(const char *));
+    int i;
+    size_t k;
+
+    set_defaults(o);
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i], *eq, *val;
+        size_t nlen;
+        const opt_desc_t *d = NULL;
+
+        if (arg[0] == '-' && arg[1] != '\0' && arg[1] != '-') {
+            eq = strchr(arg, '=');
+            if (eq == NULL) {
+                apr_snprintf(err, errlen, "flag '%s' has no value: write -%s=VALUE (see -help=1)",
+                             arg, arg + 1);
+                return PFZ_EUSAGE;
+            }
+            nlen = (size_t)(eq - arg - 1);
+            val = eq + 1;
+            for (k = 0; k < PFZ_ARRAY_LEN(opts); k++)
+                if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, arg + 1, nlen) == 0)
+                    d = &opts[k];
+            if (d == NULL) {
+                for (k = 0; k < PFZ_ARRAY_LEN(noops); k++)
+                    if (strlen(noops[k]) == nlen && strncmp(noops[k], arg + 1, nlen) == 0)
+                        break;
+                if (k < PFZ_ARRAY_LEN(noops)) {
+                    fprintf(stderr, "WARNING: flag '%.*s' is accepted for libFuzzer compatibility "
+                            "and has no effect in portfuzz%s\n", (int)nlen, arg + 1,
+                            (strncmp(arg + 1, "jobs", 4) == 0 || strncmp(arg + 1, "fork", 4) == 0)
+                                ? " (use -workers=N)" : "");
+                    continue;
+                }
+                apr_snprintf(err, errlen, "unknown flag '%.*s' in '%s' (see -help=1 for the list)",
+                             (int)nlen + 1, arg, arg);
+                return PFZ_EUSAGE;
+            }
+            if (d->type == OPT_INT) {
+                int64_t v;
+                if (!parse_int(val, &v)) {
+                    apr_snprintf(err, errlen, "flag -%s needs an integer, got '%s'", d->name, val);
+                    return PFZ_EUSAGE;
+                }
+                if (v < d->min || v > d->max) {
+                    apr_snprintf(err, errlen, "flag -%s=%s is out of range [%" APR_INT64_T_FMT
+                                 ", %" APR_INT64_T_FMT "]", d->name, val, d->min, d->max);
+                    return PFZ_EUSAGE;
+                }
+                *(int64_t *)((char *)o + d->offset) = v;
+            } else {
+                *(const char **)((char *)o + d->offset) = apr_pstrdup(pool, val);
+            }
+        } else {
+            apr_finfo_t fi;
+            apr_status_t st = apr_stat(&fi, arg, APR_FINFO_TYPE, pool);
+            if (st != APR_SUCCESS) {
+                if (APR_STATUS_IS_ENOENT(st) && !strchr(arg, '*')) {
+                    /* A corpus directory that does not exist yet is created. */
+                    APR_ARRAY_PUSH(dirs, const char *) = apr_pstrdup(pool, arg);
+                    continue;
+                }
+                apr_snprintf(err, errlen, "cannot access '%s': check the path and permissions", arg);
+                return PFZ_EUSAGE;
+            }
+            if (fi.filetype == APR_DIR)
+                APR_ARRAY_PUSH(dirs, const char *) = apr_pstrdup(pool, arg);
+            else
+                APR_ARRAY_PUSH(files, const char *) = apr_pstrdup(pool, arg);
+        }
+    }
+    if (files->nelts > 0 && dirs->nelts > 0 && !o->merge) {
+        apr_snprintf(err, errlen, "give either corpus directories or input files, not both "
+                     "('%s' is a directory, '%s' a file)", APR_ARRAY_IDX(dirs, 0, const char *),
+                     APR_ARRAY_IDX(files, 0, const char *));
+        return PFZ_EUSAGE;
+    }
+    o->dirs = (const char **)dirs->elts;
+    o->ndirs = dirs->nelts;
+    o->files = (const char **)files->elts;
+    o->nfiles = files->nelts;
+    return APR_SUCCESS;
+}
+
+void pfz__options_usage(const char *argv0)
+{
+    size_t i;
+
+    fprintf(stderr, "Usage: %s [-flag=value ...] [corpus_dir ...|file ...]\n\n"
+            "With directories: fuzz, keeping new inputs in the first one.\n"
+            "With files: run each once (reproduce a crash), or minimize it with -minimize_crash=1\n"
+            "-exact_artifact_path=P.\n\nFlags:\n", argv0);
+    for (i = 0; i < PFZ_ARRAY_LEN(opts); i++)
+        fprintf(stderr, " -%-22s %-8s %s\n", opts[i].name,
+                opts[i].dflt ? opts[i].dflt : "(none)", opts[i].help);
+    fprintf(stderr, "\nExit status: 0 ok, 1 usage error, 70 timeout, 71 out of memory, "
+            "72 interrupted, 77 crash or leak.\n");
+}

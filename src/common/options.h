@@ -1,1 +1,52 @@
-/* options.h -- placeholder */
+/* options.h -- the command line, in libFuzzer's form:
+ *   ./fuzzer [-flag=value ...] [corpus_dir ...|file ...]
+ * Unknown flags and bad values are errors (exit status 1), never ignored. */
+#ifndef PFZ_OPTIONS_H
+#define PFZ_OPTIONS_H
+
+#include "common.h"
+
+typedef struct pfz__options {
+    int64_t workers;          /* -workers (0: number of CPUs) */
+    int64_t runs;             /* -runs (-1: no limit) */
+    int64_t max_total_time;   /* -max_total_time seconds (0: no limit) */
+    int64_t timeout;          /* -timeout seconds per execution */
+    int64_t rss_limit_mb;     /* -rss_limit_mb (0: no limit) */
+    int64_t max_len;          /* -max_len (0: from the seeds, at least 4096) */
+    int64_t len_control;      /* -len_control */
+    int64_t seed;             /* -seed (0: from the clock) */
+    int64_t keep_going;       /* -keep_going */
+    int64_t print_final_stats;
+    int64_t only_ascii;
+    int64_t use_value_profile;
+    int64_t use_cmp;
+    int64_t reload;           /* -reload seconds (0: never) */
+    int64_t minimize_crash;
+    int64_t merge;
+    int64_t verbosity;
+    int64_t help;
+    int64_t detect_leaks;
+    int64_t error_exitcode;
+    int64_t timeout_exitcode;
+    int64_t close_fd_mask;
+    int64_t max_minimize_time; /* seconds spent minimizing one crash */
+    const char *artifact_prefix;
+    const char *exact_artifact_path;
+    const char *dict;
+    const char *merge_control_file;
+    const char *plot_data;
+    const char **dirs;  /* positional directories; dirs[0] is the output corpus */
+    int ndirs;
+    const char **files; /* positional files: run each once */
+    int nfiles;
+} pfz__options_t;
+
+/** Parses argv[1..] into o (defaults first). On error returns PFZ_EUSAGE with a
+ * message naming the argument in err. */
+apr_status_t pfz__options_parse(pfz__options_t *o, int argc, char **argv, char *err,
+                                apr_size_t errlen, apr_pool_t *pool);
+
+/** Prints the list of flags with their defaults to stderr. */
+void pfz__options_usage(const char *argv0);
+
+#endif

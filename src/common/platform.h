@@ -1,6 +1,6 @@
 /* platform.h -- the whole platform interface of portfuzz.
  *
- * src/posix/*.c and src/win32/*.c each implement every function declared here;
+ * The files of src/posix and src/win32 each implement every function declared here;
  * the build system (automake conditional / CMake if(WIN32)) picks one set.
  * Nothing in src/common includes an OS header: OS-specific state lives behind
  * the opaque types below.

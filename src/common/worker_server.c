@@ -1,1 +1,360 @@
-/* worker_server.c -- placeholder */
+/* worker_server.c -- the worker process: reads calls, fuzzes, replies.
+ *
+ * The hot loop (fuzz_loop) writes every input into the shared region BEFORE
+ * running it and flips the heartbeat around the execution, so when the process
+ * dies or hangs the coordinator holds the exact input. The target gets a
+ * private exact-size heap copy (ASan then sees overreads, and a target that
+ * writes to its input cannot corrupt the record). No system call, lock or
+ * allocation happens per execution besides that copy; the clock is read only
+ * every 2^k executions, k adapted so that it is read about once a millisecond.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "coverage.h"
+#include "mutator.h"
+#include "platform.h"
+#include "rpc.h"
+#include "sched.h"
+#include "wire.h"
+#include "worker_server.h"
+
+#define FEATURE_SCRATCH (1u << 20)
+
+typedef struct server {
+    const pfz__server_opts_t *opts;
+    apr_pool_t *pool;
+    apr_file_t *calls, *replies;
+    pfz__shm_t *shm;
+    pfz__shm_hdr_t *hdr;
+    pfz__featset_t known; /* local copy of the global feature set */
+    pfz__sched_t *sched;  /* local copy of the corpus */
+    pfz__mutator_t *mut;
+    pfz__rng_t rng;
+    pfz__call_t call;
+    pfz__reply_t reply;
+    pfz__rpc_buf_t buf;
+    uint32_t *feat;       /* FEATURE_SCRATCH entries */
+    uint8_t *orig;        /* minimization: the input being reduced */
+    size_t orig_cap;
+} server_t;
+
+/* Runs the value in the region once. */
+static inline void run_value(server_t *s, size_t size)
+{
+    pfz__shm_hdr_t *hdr = s->hdr;
+    uint64_t seq = hdr->exec_seq + 1;
+    uint8_t *copy = malloc(size ? size : 1);
+
+    if (copy == NULL) {
+        static const char msg[] = "==portfuzz== worker: out of memory copying the input\n";
+        pfz__raw_stderr(msg, sizeof msg - 1);
+        abort();
+    }
+    memcpy(copy, PFZ__SHM_VALUE(hdr), size);
+    hdr->exec_seq = seq; /* odd: running */
+    s->opts->target(copy, size);
+    hdr->exec_seq = seq + 1;
+    hdr->exec_count++;
+    free(copy);
+}
+
+static apr_status_t reply(server_t *s, uint32_t status)
+{
+    s->reply.type = s->call.type;
+    s->reply.status = status;
+    return pfz__rpc_write_reply(s->replies, &s->buf, &s->reply);
+}
+
+static apr_status_t reply_error(server_t *s, const char *msg)
+{
+    apr_cpystrn(s->reply.err, msg, sizeof s->reply.err);
+    s->reply.features.n = 0;
+    return reply(s, PFZ__RS_ERROR);
+}
+
+/* The coordinator may have grown the region between calls. */
+static apr_status_t refresh_mapping(server_t *s)
+{
+    apr_status_t st;
+
+    if (s->hdr->region_size == pfz__shm_size(s->shm))
+        return APR_SUCCESS;
+    if ((st = pfz__shm_remap(s->shm)) != APR_SUCCESS)
+        return st;
+    s->hdr = pfz__shm_base(s->shm);
+    return s->hdr->region_size <= pfz__shm_size(s->shm) ? APR_SUCCESS : PFZ_EPROTO;
+}
+
+/* Collects all features of the last execution into s->feat; returns the count. */
+static size_t collect_all(server_t *s)
+{
+    size_t n = pfz__cov_collect(NULL, s->feat, FEATURE_SCRATCH, 1);
+
+    return PFZ_MIN(n, (size_t)FEATURE_SCRATCH);
+}
+
+/* Takes the corpus entries the coordinator put in the inbox: runs each once
+ * (as the value, so a crash is attributed to it) to learn its features. */
+static apr_status_t take_inbox(server_t *s)
+{
+    pfz__shm_hdr_t *hdr = s->hdr;
+    const uint8_t *p, *end;
+    uint32_t i, len;
+    size_t n, k;
+    uint64_t t0;
+
+    if (hdr->inbox_offset + hdr->inbox_len > pfz__shm_size(s->shm) ||
+        hdr->inbox_len > hdr->inbox_capacity)
+        return PFZ_EPROTO;
+    p = PFZ__SHM_INBOX(hdr);
+    end = p + hdr->inbox_len;
+    for (i = 0; i < s->call.inbox_count; i++) {
+        if ((size_t)(end - p) < 4)
+            return PFZ_EPROTO;
+        len = pfz__get_u32(p);
+        if (len > (size_t)(end - p) - 4 || len > hdr->value_capacity)
+            return PFZ_EPROTO;
+        memcpy(PFZ__SHM_VALUE(hdr), p + 4, len);
+        hdr->value_len = len;
+        t0 = pfz__now_us();
+        pfz__cov_reset();
+        run_value(s, len);
+        n = collect_all(s);
+        for (k = 0; k < n; k++)
+            pfz__featset_add(&s->known, s->feat[k]);
+        if (pfz__sched_add(s->sched, p + 4, len, s->feat, n, pfz__now_us() - t0) != APR_SUCCESS)
+            return APR_ENOMEM;
+        p += 4 + len;
+    }
+    return APR_SUCCESS;
+}
+
+/* The fuzzing loop of one FUZZ call. */
+static apr_status_t fuzz_loop(server_t *s)
+{
+    pfz__shm_hdr_t *hdr = s->hdr;
+    uint8_t *value = PFZ__SHM_VALUE(hdr);
+    size_t max_len = (size_t)PFZ_MIN((uint64_t)s->call.max_len, hdr->value_capacity);
+    uint64_t start = pfz__now_us(), now, budget = s->call.time_budget_us;
+    uint64_t limit = s->call.exec_limit, execs = 0, check_mask = 0, last_check = start;
+    size_t n, size, osize, i;
+    const uint8_t *base, *other;
+
+    if (max_len == 0)
+        max_len = 1;
+    for (;;) {
+        size = 0;
+        other = NULL;
+        osize = 0;
+        if (pfz__sched_count(s->sched) > 0) {
+            base = pfz__sched_data(s->sched, pfz__sched_pick(s->sched, &s->rng), &size);
+            size = PFZ_MIN(size, max_len);
+            memcpy(value, base, size);
+            if (pfz__sched_count(s->sched) > 1)
+                other = pfz__sched_data(s->sched, pfz__sched_pick(s->sched, &s->rng), &osize);
+        }
+        size = pfz__mutate(s->mut, value, size, max_len, other, osize);
+        hdr->value_len = size;
+        run_value(s, size);
+        execs++;
+        n = pfz__cov_collect(&s->known, s->feat, FEATURE_SCRATCH, 1);
+        if (n > 0) {
+            n = PFZ_MIN(n, (size_t)FEATURE_SCRATCH);
+            for (i = 0; i < n; i++)
+                pfz__featset_add(&s->known, s->feat[i]);
+            s->reply.features.n = 0;
+            if (pfz__u32vec_reserve(&s->reply.features, n) != APR_SUCCESS)
+                return APR_ENOMEM;
+            memcpy(s->reply.features.v, s->feat, n * sizeof *s->feat);
+            s->reply.features.n = n;
+            s->reply.execs = execs;
+            s->reply.elapsed_us = pfz__now_us() - start;
+            return reply(s, PFZ__RS_NEW_INPUT);
+        }
+        if (limit && execs >= limit)
+            break;
+        if ((execs & check_mask) == 0) {
+            now = pfz__now_us();
+            if (budget && now - start >= budget)
+                break;
+            /* Read the clock about once a millisecond, whatever the speed. */
+            if (now - last_check < 1000 && check_mask < 0xffff)
+                check_mask = check_mask << 1 | 1;
+            else if (now - last_check > 4000 && check_mask > 0)
+                check_mask >>= 1;
+            last_check = now;
+        }
+    }
+    s->reply.features.n = 0;
+    s->reply.execs = execs;
+    s->reply.elapsed_us = pfz__now_us() - start;
+    return reply(s, PFZ__RS_OK);
+}
+
+/* RUN: executes the value once; replies with all its features. */
+static apr_status_t run_once(server_t *s)
+{
+    uint64_t t0;
+    size_t n;
+
+    pfz__cov_reset();
+    t0 = pfz__now_us();
+    run_value(s, (size_t)PFZ_MIN(s->hdr->value_len, s->hdr->value_capacity));
+    s->reply.exec_us = pfz__now_us() - t0;
+    n = collect_all(s);
+    if (pfz__u32vec_reserve(&s->reply.features, n) != APR_SUCCESS)
+        return APR_ENOMEM;
+    memcpy(s->reply.features.v, s->feat, n * sizeof *s->feat);
+    s->reply.features.n = n;
+    s->reply.execs = 1;
+    s->reply.elapsed_us = s->reply.exec_us;
+    return reply(s, PFZ__RS_OK);
+}
+
+/* MINIMIZE (crash): tries ever smaller variants of the value -- removing chunks
+ * from half the input down to single bytes -- each written to the region
+ * before it runs. A variant that crashes kills this process, and the
+ * coordinator takes it from the region and calls again with it. When no
+ * variant crashes within the budget, the reply says so (OK, value unchanged). */
+static apr_status_t minimize(server_t *s)
+{
+    pfz__shm_hdr_t *hdr = s->hdr;
+    size_t len = (size_t)PFZ_MIN(hdr->value_len, hdr->value_capacity), chunk, off;
+    uint64_t start = pfz__now_us(), execs = 0;
+
+    if (len > s->orig_cap) {
+        uint8_t *p = realloc(s->orig, len);
+        if (p == NULL)
+            return APR_ENOMEM;
+        s->orig = p;
+        s->orig_cap = len;
+    }
+    memcpy(s->orig, PFZ__SHM_VALUE(hdr), len);
+    for (chunk = len / 2 ? len / 2 : 1; len > 0 && chunk >= 1; chunk /= 2) {
+        for (off = 0; off < len; off += chunk) {
+            size_t cut = PFZ_MIN(chunk, len - off);
+            memcpy(PFZ__SHM_VALUE(hdr), s->orig, off);
+            memcpy(PFZ__SHM_VALUE(hdr) + off, s->orig + off + cut, len - off - cut);
+            hdr->value_len = len - cut;
+            run_value(s, len - cut);
+            pfz__cov_reset();
+            execs++;
+            if ((s->call.exec_limit && execs >= s->call.exec_limit) ||
+                (s->call.time_budget_us && pfz__now_us() - start >= s->call.time_budget_us))
+                goto out;
+        }
+        if (chunk == 1)
+            break;
+    }
+out:
+    memcpy(PFZ__SHM_VALUE(hdr), s->orig, len);
+    hdr->value_len = len;
+    s->reply.features.n = 0;
+    s->reply.execs = execs;
+    s->reply.elapsed_us = pfz__now_us() - start;
+    return reply(s, PFZ__RS_OK);
+}
+
+static apr_status_t serve_one(server_t *s)
+{
+    pfz__mutator_opts_t mo;
+    apr_status_t st;
+    size_t i;
+
+    s->reply.err[0] = '\0';
+    s->reply.features.n = 0;
+    s->reply.execs = s->reply.elapsed_us = s->reply.exec_us = 0;
+    if (s->call.type == PFZ__CALL_PING)
+        return reply(s, PFZ__RS_OK);
+    if ((st = refresh_mapping(s)) != APR_SUCCESS)
+        return reply_error(s, "cannot re-map the grown shared-memory region");
+    for (i = 0; i < s->call.features.n; i++)
+        pfz__featset_add(&s->known, s->call.features.v[i]);
+    pfz__cov_set_value_profile((s->call.flags & PFZ__FUZZF_VALUE_PROFILE) != 0);
+    switch (s->call.type) {
+    case PFZ__CALL_FUZZ:
+        if (s->mut == NULL) {
+            memset(&mo, 0, sizeof mo);
+            mo.seed = s->call.seed;
+            mo.only_ascii = s->opts->only_ascii;
+            mo.use_cmp = s->opts->use_cmp;
+            mo.dict = s->opts->dict;
+            if ((st = pfz__mutator_create(&s->mut, &mo, s->pool)) != APR_SUCCESS)
+                return reply_error(s, "cannot create the mutator");
+            pfz__mutator_set_current(s->mut);
+            pfz__rng_seed(&s->rng, s->call.seed ^ 0x5bd1e995u);
+        }
+        if ((st = take_inbox(s)) != APR_SUCCESS)
+            return reply_error(s, "malformed inbox in shared memory");
+        if (s->call.flags & PFZ__FUZZF_WARMUP)
+            return reply(s, PFZ__RS_OK);
+        return fuzz_loop(s);
+    case PFZ__CALL_RUN:
+        return run_once(s);
+    case PFZ__CALL_MINIMIZE:
+        return minimize(s);
+    default:
+        return reply_error(s, "unknown call");
+    }
+}
+
+int pfz__worker_serve(const pfz__server_opts_t *opts, apr_pool_t *pool)
+{
+    server_t s;
+    apr_status_t st;
+    char err[256];
+    int rc = 0;
+
+    memset(&s, 0, sizeof s);
+    s.opts = opts;
+    s.pool = pool;
+    pfz__worker_process_setup();
+    if ((st = pfz__worker_channels(&s.calls, &s.replies, pool)) != APR_SUCCESS) {
+        pfz__log("==portfuzz== worker: no call/reply channels (%s); was this process started "
+                 "by a portfuzz coordinator?", pfz__strerror(st, err, sizeof err));
+        return 1;
+    }
+    if ((st = pfz__shm_attach_inherited(&s.shm, pool)) != APR_SUCCESS) {
+        pfz__log("==portfuzz== worker: cannot map the shared-memory region: %s",
+                 pfz__strerror(st, err, sizeof err));
+        return 1;
+    }
+    s.hdr = pfz__shm_base(s.shm);
+    if (s.hdr->magic != PFZ__SHM_MAGIC || s.hdr->version != PFZ__SHM_VERSION) {
+        pfz__log("==portfuzz== worker: the shared-memory region has layout %u, expected %u "
+                 "(coordinator and worker are different builds?)",
+                 (unsigned)s.hdr->version, (unsigned)PFZ__SHM_VERSION);
+        return 1;
+    }
+    s.feat = malloc(FEATURE_SCRATCH * sizeof *s.feat);
+    if (s.feat == NULL || pfz__featset_init(&s.known) != APR_SUCCESS ||
+        pfz__sched_create(&s.sched, pool) != APR_SUCCESS) {
+        pfz__log("==portfuzz== worker: out of memory at start-up");
+        return 1;
+    }
+    pfz__cov_init();
+    for (;;) {
+        st = pfz__rpc_read_call(s.calls, &s.buf, &s.call);
+        if (APR_STATUS_IS_EOF(st))
+            break; /* the coordinator is done with us */
+        if (st == APR_SUCCESS)
+            st = serve_one(&s);
+        if (st != APR_SUCCESS) {
+            pfz__log("==portfuzz== worker: %s", pfz__strerror(st, err, sizeof err));
+            rc = 1;
+            break;
+        }
+    }
+    pfz__mutator_set_current(NULL);
+    pfz__sched_destroy(s.sched);
+    pfz__featset_free(&s.known);
+    free(s.feat);
+    free(s.orig);
+    pfz__rpc_buf_free(&s.buf);
+    pfz__u32vec_free(&s.call.features);
+    pfz__u32vec_free(&s.reply.features);
+    return rc;
+}

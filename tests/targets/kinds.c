@@ -1,2 +1,51 @@
+/* kinds.c -- one target with every kind of finding, each behind a two-byte
+ * prefix: "!C" crashes (SIGSEGV), "!A" aborts, "!H" hangs, "!M" grows its
+ * memory far past any small -rss_limit_mb. Anything else is harmless. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <portfuzz.h>
-int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }
+
+#include "record.h"
+
+static void hang(void)
+{
+    volatile unsigned long spin = 0;
+    for (;;)
+        spin++;
+}
+
+static void grow(void)
+{
+    size_t i;
+    for (i = 0; i < 64; i++) { /* up to 4 GiB, touched so it is resident */
+        char *p = malloc(64u << 20);
+        if (p == NULL)
+            break;
+        memset(p, (int)i + 1, 64u << 20);
+    }
+    hang(); /* hold it until the coordinator kills us */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2 || data[0] != '!')
+        return 0;
+    switch (data[1]) {
+    case 'C':
+        pfz_test_record(data, size);
+        *(volatile int *)(uintptr_t)8 = 1;
+        break;
+    case 'A':
+        pfz_test_record(data, size);
+        abort();
+    case 'H':
+        hang();
+        break;
+    case 'M':
+        grow();
+        break;
+    }
+    return 0;
+}

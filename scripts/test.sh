@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# scripts/test.sh -- the whole test suite, from a fresh Debian 12 machine:
+# installs what is missing, then builds and runs every CUnit suite (unit,
+# cross-process, stress, end-to-end) with gcc, with clang, and with clang +
+# ThreadSanitizer, and finally the Windows build under Wine (scripts/test-windows.sh).
+# Usage: ./scripts/test.sh [--quick]   (--quick: gcc build only)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+pfz_install_build_deps
+B=${PFZ_BUILD_ROOT:-$PFZ_TOP/build}
+t0=$(date +%s)
+
+run_check() { # DIR LABEL [env...]
+  local dir=$1 label=$2; shift 2
+  pfz_say "make check ($label)"
+  if ! env "$@" make -C "$dir" -j1 check >"$dir/check.out" 2>&1; then
+    cat "$dir/tests/runner.log" 2>/dev/null | tail -150 >&2 || true
+    tail -30 "$dir/check.out" >&2
+    pfz_die "make check failed ($label); logs: $dir/tests/runner.log, $dir/check.out"
+  fi
+  grep -E '^(Run Summary|  *(suites|tests|asserts) )' "$dir/tests/runner.log" || true
+}
+
+pfz_build "$B/gcc" CC=gcc --enable-werror
+run_check "$B/gcc" gcc
+if [ $quick = 0 ]; then
+  pfz_build "$B/clang" CC=clang --enable-werror
+  run_check "$B/clang" clang
+  pfz_build "$B/tsan" CC=clang --enable-tsan
+  run_check "$B/tsan" "clang + ThreadSanitizer" \
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" PFZ_STRESS_ROUNDS=600
+  if [ -x "$PFZ_TOP/scripts/test-windows.sh" ]; then
+    pfz_say "Windows (mingw-w64 build, run under Wine)"
+    "$PFZ_TOP/scripts/test-windows.sh"
+  fi
+fi
+pfz_say "all tests passed in $(( $(date +%s) - t0 )) s"
