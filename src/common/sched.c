@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched.h"
+#include "scheduler.h"
 
 typedef struct sched_entry {
     uint8_t *data;

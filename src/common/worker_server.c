@@ -17,7 +17,7 @@
 #include "mutator.h"
 #include "platform.h"
 #include "rpc.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "wire.h"
 #include "worker_server.h"
 
@@ -162,6 +162,7 @@ static apr_status_t fuzz_loop(server_t *s)
         execs++;
         n = pfz__cov_collect(&s->known, s->feat, FEATURE_SCRATCH, 1);
         if (n > 0) {
+            pfz__mutator_note_new(s->mut);
             n = PFZ_MIN(n, (size_t)FEATURE_SCRATCH);
             for (i = 0; i < n; i++)
                 pfz__featset_add(&s->known, s->feat[i]);

@@ -1,10 +1,10 @@
-/* sched.h -- a worker's local copy of the corpus and the choice of which entry
+/* scheduler.h -- a worker's local copy of the corpus and the choice of which entry
  * to mutate next. The coordinator alone decides what is in the corpus; every
  * worker mirrors it (entries arrive through the shared-memory inbox) and
  * weights entries by the rarity of the features they cover (see sched.c for the
  * scheme and why). Owned by the worker's fuzzing thread; not thread-safe. */
-#ifndef PFZ_SCHED_H
-#define PFZ_SCHED_H
+#ifndef PFZ_SCHEDULER_H
+#define PFZ_SCHEDULER_H
 
 #include "common.h"
 
