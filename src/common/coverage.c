@@ -81,6 +81,10 @@ static int pc_used;
 
 static uint64_t vp_map[VP_BITS_N / 64];
 static int vp_on;
+/* -1: never told (record every libc compare); else 1 while the target runs.
+ * Under ASan the memcmp/strcmp hooks fire for the engine's own calls too,
+ * which must not pollute the table (libFuzzer's RunningUserCallback). */
+static int target_running = -1;
 static int vp_dirty;
 static int cmp_fired;
 
@@ -327,9 +331,11 @@ void __sanitizer_cov_trace_cmpd(double a, double b)
 /* cases[0] = number of cases, cases[1] = width of val in bits, then the case
  * values. Only the cases nearest to val are worth a TORC slot each (a switch
  * over 200 tokens would otherwise flush the table on every execution). */
-void __sanitizer_cov_trace_switch(uint64_t val, uint64_t *cases);
-void __sanitizer_cov_trace_switch(uint64_t val, uint64_t *cases)
+void __sanitizer_cov_trace_switch(uint64_t val, void *cases);
+void __sanitizer_cov_trace_switch(uint64_t val, void *cases_)
 {
+    /* void *: gcc's built-in declaration of this callback says so. */
+    const uint64_t *cases = (const uint64_t *)cases_;
     uint64_t n = cases[0], i;
     unsigned width = (unsigned)(cases[1] / 8);
     uint64_t below = 0, above = 0;
@@ -375,6 +381,17 @@ void __sanitizer_cov_trace_gep(uintptr_t idx)
 
 /* ------------------------------------- sanitizer weak hooks (libc compares) */
 
+void pfz__cov_set_running(int on)
+{
+    target_running = on < 0 ? -1 : on != 0;
+}
+
+#define HOOK_GATE()              \
+    do {                         \
+        if (target_running == 0) \
+            return;              \
+    } while (0)
+
 static size_t bounded_strlen(const char *s, size_t max)
 {
     size_t n = 0;
@@ -396,6 +413,7 @@ void __sanitizer_weak_hook_memcmp(void *caller_pc, const void *s1, const void *s
 void __sanitizer_weak_hook_memcmp(void *caller_pc, const void *s1, const void *s2, size_t n,
                                   int result)
 {
+    HOOK_GATE();
     (void)caller_pc;
     if (result == 0 || n < 2)
         return;
@@ -408,6 +426,7 @@ void __sanitizer_weak_hook_strncmp(void *caller_pc, const char *s1, const char *
                                    int result)
 {
     size_t lim = PFZ_MIN(n, (size_t)PFZ__TORC_MEM_MAX);
+    HOOK_GATE();
     (void)caller_pc;
     if (result == 0)
         return;
@@ -417,6 +436,7 @@ void __sanitizer_weak_hook_strncmp(void *caller_pc, const char *s1, const char *
 void __sanitizer_weak_hook_strcmp(void *caller_pc, const char *s1, const char *s2, int result);
 void __sanitizer_weak_hook_strcmp(void *caller_pc, const char *s1, const char *s2, int result)
 {
+    HOOK_GATE();
     (void)caller_pc;
     if (result == 0)
         return;
@@ -445,6 +465,7 @@ void __sanitizer_weak_hook_strcasecmp(void *caller_pc, const char *s1, const cha
 void __sanitizer_weak_hook_strstr(void *caller_pc, const char *s1, const char *s2, char *result);
 void __sanitizer_weak_hook_strstr(void *caller_pc, const char *s1, const char *s2, char *result)
 {
+    HOOK_GATE();
     (void)caller_pc;
     (void)s1;
     if (result != NULL)
@@ -465,6 +486,7 @@ void __sanitizer_weak_hook_memmem(void *caller_pc, const void *s1, size_t len1, 
 void __sanitizer_weak_hook_memmem(void *caller_pc, const void *s1, size_t len1, const void *s2,
                                   size_t len2, void *result)
 {
+    HOOK_GATE();
     (void)caller_pc;
     (void)s1;
     (void)len1;

@@ -42,6 +42,12 @@ int pfz__cov_instrumented(void);
 /** Enables value-profile features from comparisons (-use_value_profile=1). */
 void pfz__cov_set_value_profile(int on);
 
+/** Brackets each call of the target (1 before, 0 after). Once called, the
+ * sanitizers' memcmp/strcmp hooks record only while the target runs, so the
+ * engine's own compares (ASan intercepts them too) stay out of the table of
+ * recent comparisons. Never called, or -1: everything is recorded. */
+void pfz__cov_set_running(int on);
+
 /** Clears everything recorded by the last execution (counters, maps). */
 void pfz__cov_reset(void);
 

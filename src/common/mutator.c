@@ -454,19 +454,27 @@ static size_t mut_dict(pfz__mutator_t *m, const pfz__dict_t *dict, uint8_t *d, s
 static size_t cmp_int(pfz__mutator_t *m, uint8_t *d, size_t s, size_t max)
 {
     const pfz__cmp_int_t *e = NULL;
+    pfz__cmp_int_t snap;
     uint8_t from[8], to[8];
     uint64_t a, b;
-    unsigned w, tries;
+    unsigned w;
     int be, found = 0, k;
-    size_t pos = 0, r;
+    size_t pos = 0, r, tries, start;
 
-    for (tries = 0; tries < 8 && e == NULL; tries++) {
-        const pfz__cmp_int_t *c = &pfz__torc.ints[rnd(m, PFZ__TORC_INT_SIZE)];
+    /* From a random slot, the next filled one: the table may be sparse. */
+    start = rnd(m, PFZ__TORC_INT_SIZE);
+    for (tries = 0; tries < PFZ__TORC_INT_SIZE && e == NULL; tries++) {
+        const pfz__cmp_int_t *c = &pfz__torc.ints[(start + tries) % PFZ__TORC_INT_SIZE];
         if (c->width)
             e = c;
     }
     if (e == NULL)
         return 0;
+    /* A copy: the table can change under us (a sanitizer's memcmp hook fires
+     * for our own memcmp calls when the engine runs under ASan without the
+     * running-target gate). */
+    snap = *e;
+    e = &snap;
     w = e->width;
     if (coin(m)) {
         a = e->a;
@@ -502,17 +510,21 @@ static size_t cmp_int(pfz__mutator_t *m, uint8_t *d, size_t s, size_t max)
 static size_t cmp_mem(pfz__mutator_t *m, uint8_t *d, size_t s, size_t max)
 {
     const pfz__cmp_mem_t *e = NULL;
+    pfz__cmp_mem_t snap;
     const uint8_t *from, *to;
-    size_t flen, tlen, pos, r, tries;
+    size_t flen, tlen, pos, r, tries, start;
     int found = 0;
 
-    for (tries = 0; tries < 8 && e == NULL; tries++) {
-        const pfz__cmp_mem_t *c = &pfz__torc.mems[rnd(m, PFZ__TORC_MEM_SIZE)];
+    start = rnd(m, PFZ__TORC_MEM_SIZE);
+    for (tries = 0; tries < PFZ__TORC_MEM_SIZE && e == NULL; tries++) {
+        const pfz__cmp_mem_t *c = &pfz__torc.mems[(start + tries) % PFZ__TORC_MEM_SIZE];
         if (c->alen || c->blen)
             e = c;
     }
     if (e == NULL)
         return 0;
+    snap = *e; /* see cmp_int */
+    e = &snap;
     if (e->alen == 0 || (e->blen && coin(m))) {
         from = e->a; flen = e->alen; to = e->b; tlen = e->blen;
     } else {
