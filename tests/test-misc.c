@@ -1,3 +1,105 @@
-/* test-misc.c -- placeholder until the misc suite lands. */
+/* test-misc.c -- clock, executable path, CPU count, temp dir and interrupt
+ * handling of the platform layer (platform.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_env.h>
+#include <apr_file_info.h>
+#include <apr_time.h>
+#include <CUnit/CUnit.h>
+
 #include "tests.h"
-void pfz_test_register_misc(void) {}
+#include "platform.h"
+
+/* test-shm.c: runs the runner as a child in PFZ_TEST_SHM_MODE=`mode` and
+ * returns its exit code (-1 when it did not exit normally). */
+int pfz_test_shm_run_mode(const char *mode);
+
+static void test_clock(void)
+{
+    apr_uint64_t t0, t1, t2;
+
+    t0 = pfz__now_us();
+    t1 = pfz__now_us();
+    CU_ASSERT(t1 >= t0);
+    apr_sleep(20000);
+    t2 = pfz__now_us();
+    /* Microseconds, not some other unit: 20 ms is 20000 us (give or take a
+     * loaded machine). */
+    CU_ASSERT(t2 - t1 >= 19000);
+    CU_ASSERT(t2 - t1 < 5 * 1000000u);
+}
+
+static void test_self_exe(void)
+{
+    apr_pool_t *pool;
+    apr_finfo_t fi;
+    char *path = NULL;
+
+    CU_ASSERT_FATAL(apr_pool_create(&pool, pfz_test_pool) == APR_SUCCESS);
+    CU_ASSERT_FATAL(pfz__self_exe(&path, pool) == APR_SUCCESS);
+    CU_ASSERT_FATAL(path != NULL);
+#ifdef _WIN32
+    CU_ASSERT(strlen(path) > 2 && path[1] == ':');
+#else
+    CU_ASSERT(path[0] == '/');
+#endif
+    CU_ASSERT(apr_stat(&fi, path, APR_FINFO_TYPE, pool) == APR_SUCCESS && fi.filetype == APR_REG);
+    CU_ASSERT(strstr(path, "runner") != NULL);
+    apr_pool_destroy(pool);
+}
+
+static void test_cpu_count(void)
+{
+    int n = pfz__cpu_count();
+
+    CU_ASSERT(n >= 1);
+    CU_ASSERT(n <= 65536);
+}
+
+static void test_temp_dir(void)
+{
+    apr_pool_t *pool;
+    apr_finfo_t fi;
+    char *saved = NULL;
+    const char *dir;
+
+    CU_ASSERT_FATAL(apr_pool_create(&pool, pfz_test_pool) == APR_SUCCESS);
+    dir = pfz__temp_dir(pool);
+    CU_ASSERT_FATAL(dir != NULL && dir[0] != '\0');
+    CU_ASSERT(apr_stat(&fi, dir, APR_FINFO_TYPE, pool) == APR_SUCCESS && fi.filetype == APR_DIR);
+#ifndef _WIN32
+    /* TMPDIR wins, without trailing slashes; unset or empty means /tmp. */
+    if (apr_env_get(&saved, "TMPDIR", pool) != APR_SUCCESS)
+        saved = NULL;
+    apr_env_set("TMPDIR", "/var/tmp//", pool);
+    CU_ASSERT_STRING_EQUAL(pfz__temp_dir(pool), "/var/tmp");
+    apr_env_set("TMPDIR", "", pool);
+    CU_ASSERT_STRING_EQUAL(pfz__temp_dir(pool), "/tmp");
+    apr_env_delete("TMPDIR", pool);
+    CU_ASSERT_STRING_EQUAL(pfz__temp_dir(pool), "/tmp");
+    if (saved != NULL)
+        apr_env_set("TMPDIR", saved, pool);
+#endif
+    (void)saved;
+    apr_pool_destroy(pool);
+}
+
+/* In a child process: once the handler is installed and a signal came, the
+ * flag stays set for good and Ctrl-C no longer ends the process, which
+ * would change every later suite of this runner. */
+static void test_interrupt(void)
+{
+    CU_ASSERT(pfz_test_shm_run_mode("interrupt") == 0);
+}
+
+void pfz_test_register_misc(void)
+{
+    CU_pSuite s = pfz_test_suite("misc");
+
+    PFZ_TEST_ADD(s, test_clock);
+    PFZ_TEST_ADD(s, test_self_exe);
+    PFZ_TEST_ADD(s, test_cpu_count);
+    PFZ_TEST_ADD(s, test_temp_dir);
+    PFZ_TEST_ADD(s, test_interrupt);
+}

@@ -1,1 +1,667 @@
-/* proc.c -- placeholder */
+/* proc.c -- worker processes, POSIX: posix_spawn with fds 3/4/5, waiting with
+ * a timeout, killing without ever signalling a recycled pid, RSS (/proc on
+ * Linux), and the worker's side of the contract (wire.h).
+ *
+ * Descriptor hygiene: workers are spawned from several coordinator threads at
+ * once, and a pipe end that leaks into the wrong worker hides EOF forever. So
+ * every descriptor we create is O_CLOEXEC from birth (pipe2, mkostemp,
+ * F_DUPFD_CLOEXEC, open(O_CLOEXEC)); the child's dup2 onto 3/4/5 (and 1/2 for
+ * a log file) is what clears the flag, for those descriptors only. Where the
+ * C library can (glibc >= 2.34: closefrom; macOS: POSIX_SPAWN_CLOEXEC_DEFAULT),
+ * the child also closes every descriptor >= 6 before exec, so even a descriptor we inherited without FD_CLOEXEC (a make
+ * jobserver pipe, an embedder's file) never reaches a worker.
+ */
+#ifdef _WIN32
+#error "src/posix is the POSIX layer; the build picked the wrong platform"
+#endif
+
+#include "config.h"
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* pipe2, posix_spawn_file_actions_addclosefrom_np */
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include <apr_portable.h>
+#include <apr_thread_mutex.h>
+
+#include "platform.h"
+#include "posix.h"
+#include "wire.h"
+
+#ifndef HAVE_POSIX_SPAWN
+#error "src/posix needs posix_spawn (POSIX.1-2001)"
+#endif
+
+extern char **environ;
+
+/* The child closes every descriptor from here up (after its dup2s). */
+#define FIRST_STRAY_FD 6
+/* dup2 sources are moved at or above this, clear of every dup2 target. */
+#define HIGH_FD 10
+
+/* Polling back-off of pfz__proc_wait, microseconds. */
+#define WAIT_PAUSE_MIN 200
+#define WAIT_PAUSE_MAX 10000
+
+/* A worker whose coordinator is already gone leaves with this status
+ * (PFZ_EXIT_INTERRUPTED); nobody is left to read it. */
+#define ORPHAN_EXIT_CODE 72
+
+struct pfz__proc {
+    /* Guards everything below. waitpid runs only under it, so kill (also
+     * under it) can never signal a pid that was reaped and possibly reused. */
+    apr_thread_mutex_t *lock;
+    pid_t pid;
+    int reaped;            /* waitpid returned it (or it can no longer be waited for) */
+    apr_status_t wait_err; /* when waitpid itself failed: what later waits return */
+    int released;          /* pfz__proc_destroy ran */
+    pfz__exit_t how;       /* valid once reaped and wait_err == APR_SUCCESS */
+};
+
+/* ------------------------------------------------------------ signals */
+
+/* Our own table rather than strsignal(): stable text for artifacts and tests,
+ * independent of the C library and the locale. */
+static const struct {
+    int signo;
+    const char *name;
+} signal_names[] = {
+    {SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},       {SIGQUIT, "SIGQUIT"}, {SIGILL, "SIGILL"},
+    {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},     {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
+    {SIGKILL, "SIGKILL"}, {SIGUSR1, "SIGUSR1"},     {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+    {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"},     {SIGTERM, "SIGTERM"}, {SIGCHLD, "SIGCHLD"},
+    {SIGCONT, "SIGCONT"}, {SIGSTOP, "SIGSTOP"},     {SIGTSTP, "SIGTSTP"}, {SIGTTIN, "SIGTTIN"},
+    {SIGTTOU, "SIGTTOU"}, {SIGURG, "SIGURG"},       {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
+    {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"}, {SIGSYS, "SIGSYS"},
+#ifdef SIGWINCH
+    {SIGWINCH, "SIGWINCH"},
+#endif
+#ifdef SIGIO
+    {SIGIO, "SIGIO"},
+#endif
+#ifdef SIGPWR
+    {SIGPWR, "SIGPWR"},
+#endif
+#ifdef SIGSTKFLT
+    {SIGSTKFLT, "SIGSTKFLT"},
+#endif
+#ifdef SIGEMT
+    {SIGEMT, "SIGEMT"},
+#endif
+};
+
+static const char *signal_name(int signo)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
+        if (signal_names[i].signo == signo)
+            return signal_names[i].name;
+    return NULL;
+}
+
+static void classify(pfz__exit_t *how, int status)
+{
+    const char *name;
+
+    memset(how, 0, sizeof(*how));
+    if (WIFSIGNALED(status)) {
+        how->kind = PFZ__EXIT_SIGNAL;
+        how->code = (apr_uint32_t)WTERMSIG(status);
+        how->crash = 1;
+        name = signal_name(WTERMSIG(status));
+        if (name != NULL)
+            snprintf(how->desc, sizeof(how->desc), "signal %d (%s)", WTERMSIG(status), name);
+        else
+            snprintf(how->desc, sizeof(how->desc), "signal %d", WTERMSIG(status));
+    } else {
+        /* WIFEXITED; stopped/continued are never reported (no WUNTRACED). */
+        how->kind = PFZ__EXIT_CODE;
+        how->code = (apr_uint32_t)WEXITSTATUS(status);
+        how->crash = 0; /* the common layer decides what a code means */
+        snprintf(how->desc, sizeof(how->desc), "exit code %d", WEXITSTATUS(status));
+    }
+}
+
+/* ------------------------------------------------------------ spawning */
+
+/* A coordinator writes calls into pipes whose reader may die at any moment;
+ * that must be EPIPE, not a SIGPIPE that kills the coordinator. We only touch
+ * the default disposition: an embedder's own handler is left alone. */
+static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
+
+static void ignore_sigpipe(void)
+{
+    struct sigaction old, sa;
+
+    if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+        !(old.sa_flags & SA_SIGINFO)) {
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_IGN;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGPIPE, &sa, NULL);
+    }
+}
+
+static int make_pipe(int fds[2])
+{
+#ifdef HAVE_PIPE2
+    return pipe2(fds, O_CLOEXEC);
+#else
+    /* Not atomic: a concurrent spawn in another thread may catch these
+     * without FD_CLOEXEC. Only systems without pipe2 take this path. */
+    if (pipe(fds) != 0)
+        return -1;
+    if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        errno = e;
+        return -1;
+    }
+    return 0;
+#endif
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+/* Length of the name of a "NAME=value" entry. */
+static size_t env_name_len(const char *entry)
+{
+    const char *eq = strchr(entry, '=');
+
+    return eq != NULL ? (size_t)(eq - entry) : strlen(entry);
+}
+
+static int env_names_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static int env_in_extra(const char *const *extra, const char *name, size_t len)
+{
+    size_t j;
+
+    for (j = 0; extra != NULL && extra[j] != NULL; j++)
+        if (env_names_equal(extra[j], env_name_len(extra[j]), name, len))
+            return 1;
+    return 0;
+}
+
+/* Our environment without the worker variables, then PORTFUZZ_WORKER=1 and
+ * the parent pid, then env_extra; a name in env_extra replaces ours. The
+ * array (malloc'd, so a long-lived pool does not grow with every restart)
+ * points into environ and the arguments. */
+static apr_status_t build_env(char ***envp_out, const char *const *extra, char *parent_pid_entry)
+{
+    static char worker_entry[] = PFZ__ENV_WORKER "=1";
+    const size_t worker_len = sizeof(PFZ__ENV_WORKER) - 1;
+    const size_t parent_len = sizeof(PFZ__ENV_PARENT_PID) - 1;
+    size_t n_env = 0, n_extra = 0, i, k = 0;
+    char **envp;
+
+    *envp_out = NULL;
+    for (i = 0; environ != NULL && environ[i] != NULL; i++)
+        n_env++;
+    for (i = 0; extra != NULL && extra[i] != NULL; i++) {
+        if (extra[i][0] == '=' || strchr(extra[i], '=') == NULL)
+            return APR_EINVAL; /* not "NAME=value" */
+        n_extra++;
+    }
+    envp = malloc((n_env + n_extra + 3) * sizeof(*envp));
+    if (envp == NULL)
+        return APR_ENOMEM;
+    for (i = 0; i < n_env; i++) {
+        const char *e = environ[i];
+        size_t len = env_name_len(e);
+
+        if (env_names_equal(e, len, PFZ__ENV_WORKER, worker_len) ||
+            env_names_equal(e, len, PFZ__ENV_PARENT_PID, parent_len) || env_in_extra(extra, e, len))
+            continue;
+        envp[k++] = environ[i];
+    }
+    if (!env_in_extra(extra, PFZ__ENV_WORKER, worker_len))
+        envp[k++] = worker_entry;
+    if (!env_in_extra(extra, PFZ__ENV_PARENT_PID, parent_len))
+        envp[k++] = parent_pid_entry;
+    for (i = 0; i < n_extra; i++)
+        envp[k++] = (char *)extra[i];
+    envp[k] = NULL;
+    *envp_out = envp;
+    return APR_SUCCESS;
+}
+
+static apr_status_t proc_cleanup(void *data)
+{
+    pfz__proc_destroy(data);
+    return APR_SUCCESS;
+}
+
+apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
+                                    apr_file_t **replies, const pfz__spawn_t *args,
+                                    apr_pool_t *pool)
+{
+    /* [0] is the read end, [1] the write end. The worker reads calls_p[0]
+     * and writes replies_p[1]; we keep calls_p[1] and replies_p[0]. */
+    int calls_p[2] = {-1, -1}, replies_p[2] = {-1, -1};
+    /* dup2 sources, all >= HIGH_FD: calls in, replies out, shm, log. */
+    int src_in = -1, src_out = -1, src_shm = -1, src_log = -1;
+    int log_fd = -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    int have_fa = 0, have_attr = 0;
+    sigset_t mask;
+    char parent_entry[sizeof(PFZ__ENV_PARENT_PID) + 24];
+    char **envp = NULL;
+    pfz__proc_t *p;
+    pid_t pid;
+    apr_status_t st;
+    int rc, flags;
+
+    *proc = NULL;
+    *calls = NULL;
+    *replies = NULL;
+    if (args == NULL || args->exe == NULL || args->argv == NULL || args->argv[0] == NULL ||
+        pfz__shm_fd(args->shm) < 0)
+        return APR_EINVAL;
+    pthread_once(&sigpipe_once, ignore_sigpipe);
+
+    /* Allocated before the child exists: after posix_spawn nothing may fail
+     * and leave a process nobody can wait for. */
+    p = apr_pcalloc(pool, sizeof(*p));
+    if ((st = apr_thread_mutex_create(&p->lock, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS)
+        return st;
+    snprintf(parent_entry, sizeof(parent_entry), "%s=%ld", PFZ__ENV_PARENT_PID, (long)getpid());
+    if ((st = build_env(&envp, args->env_extra, parent_entry)) != APR_SUCCESS)
+        return st;
+
+    if (make_pipe(calls_p) != 0 || make_pipe(replies_p) != 0) {
+        st = APR_FROM_OS_ERROR(errno);
+        goto done;
+    }
+    if (args->log_path != NULL) {
+        log_fd = open(args->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+        if (log_fd < 0) {
+            st = APR_FROM_OS_ERROR(errno);
+            goto done;
+        }
+    }
+    /* Copies clear of 0..9, so no dup2 onto 1/2/3/4/5 can overwrite a source
+     * that a later dup2 still needs (our descriptors may be anywhere, even
+     * 3/4/5 themselves when the coordinator was started with them closed). */
+    if ((src_in = fcntl(calls_p[0], F_DUPFD_CLOEXEC, HIGH_FD)) < 0 ||
+        (src_out = fcntl(replies_p[1], F_DUPFD_CLOEXEC, HIGH_FD)) < 0 ||
+        (src_shm = fcntl(pfz__shm_fd(args->shm), F_DUPFD_CLOEXEC, HIGH_FD)) < 0 ||
+        (log_fd >= 0 && (src_log = fcntl(log_fd, F_DUPFD_CLOEXEC, HIGH_FD)) < 0)) {
+        st = APR_FROM_OS_ERROR(errno);
+        goto done;
+    }
+
+    if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+        st = APR_FROM_OS_ERROR(rc);
+        goto done;
+    }
+    have_fa = 1;
+    if ((rc = posix_spawn_file_actions_adddup2(&fa, src_in, PFZ__FD_CALLS)) != 0 ||
+        (rc = posix_spawn_file_actions_adddup2(&fa, src_out, PFZ__FD_REPLIES)) != 0 ||
+        (rc = posix_spawn_file_actions_adddup2(&fa, src_shm, PFZ__FD_SHM)) != 0 ||
+        (src_log >= 0 && ((rc = posix_spawn_file_actions_adddup2(&fa, src_log, 1)) != 0 ||
+                          (rc = posix_spawn_file_actions_adddup2(&fa, src_log, 2)) != 0))) {
+        st = APR_FROM_OS_ERROR(rc);
+        goto done;
+    }
+#if defined(__GLIBC__) && defined(__GLIBC_PREREQ)
+#if __GLIBC_PREREQ(2, 34)
+    if ((rc = posix_spawn_file_actions_addclosefrom_np(&fa, FIRST_STRAY_FD)) != 0) {
+        st = APR_FROM_OS_ERROR(rc);
+        goto done;
+    }
+#endif
+#endif
+
+    if ((rc = posix_spawnattr_init(&attr)) != 0) {
+        st = APR_FROM_OS_ERROR(rc);
+        goto done;
+    }
+    have_attr = 1;
+    /* The worker starts with no blocked signals whatever the spawning thread
+     * blocks, and with default SIGPIPE/SIGCHLD whatever the coordinator
+     * ignores (an ignored disposition would survive exec). */
+    sigemptyset(&mask);
+    if ((rc = posix_spawnattr_setsigmask(&attr, &mask)) != 0) {
+        st = APR_FROM_OS_ERROR(rc);
+        goto done;
+    }
+    sigaddset(&mask, SIGPIPE);
+    sigaddset(&mask, SIGCHLD);
+    flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+#ifdef POSIX_SPAWN_CLOEXEC_DEFAULT
+    /* macOS: only the descriptors named by the file actions survive exec,
+     * the equivalent of closefrom above. */
+    flags |= POSIX_SPAWN_CLOEXEC_DEFAULT;
+#endif
+    if ((rc = posix_spawnattr_setsigdefault(&attr, &mask)) != 0 ||
+        (rc = posix_spawnattr_setflags(&attr, (short)flags)) != 0) {
+        st = APR_FROM_OS_ERROR(rc);
+        goto done;
+    }
+
+    rc = posix_spawn(&pid, args->exe, &fa, &attr, (char *const *)args->argv, envp);
+    if (rc != 0) {
+        st = APR_FROM_OS_ERROR(rc);
+        goto done;
+    }
+
+    p->pid = pid;
+    apr_pool_cleanup_register(pool, p, proc_cleanup, apr_pool_cleanup_null);
+    /* apr_os_pipe_put_ex (not apr_os_file_put) so apr_file_pipe_timeout_set
+     * works on them, with a cleanup so destroying the pool closes them. */
+    apr_os_pipe_put_ex(calls, &calls_p[1], 1, pool);
+    apr_os_pipe_put_ex(replies, &replies_p[0], 1, pool);
+    calls_p[1] = -1;
+    replies_p[0] = -1;
+    *proc = p;
+    st = APR_SUCCESS;
+
+done:
+    if (have_fa)
+        posix_spawn_file_actions_destroy(&fa);
+    if (have_attr)
+        posix_spawnattr_destroy(&attr);
+    free(envp);
+    /* The child's ends and the high copies: the child has its own now. */
+    close_fd(&src_in);
+    close_fd(&src_out);
+    close_fd(&src_shm);
+    close_fd(&src_log);
+    close_fd(&log_fd);
+    close_fd(&calls_p[0]);
+    close_fd(&replies_p[1]);
+    /* Ours, unless handed to the caller. */
+    close_fd(&calls_p[1]);
+    close_fd(&replies_p[0]);
+    return st;
+}
+
+/* ------------------------------------------------------------ waiting */
+
+/* One waitpid(WNOHANG) under the lock. APR_SUCCESS: ended (proc->how set);
+ * APR_TIMEUP: still running; anything else: waitpid failed. */
+static apr_status_t poll_locked(pfz__proc_t *proc)
+{
+    int status = 0;
+    pid_t r;
+
+    if (proc->reaped)
+        return proc->wait_err;
+    do {
+        r = waitpid(proc->pid, &status, WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0)
+        return APR_TIMEUP;
+    if (r < 0) {
+        /* ECHILD: someone else reaped it (or SIGCHLD is ignored). The pid is
+         * no longer ours to signal. */
+        proc->wait_err = APR_FROM_OS_ERROR(errno);
+        proc->reaped = 1;
+        return proc->wait_err;
+    }
+    classify(&proc->how, status);
+    proc->wait_err = APR_SUCCESS;
+    proc->reaped = 1;
+    return APR_SUCCESS;
+}
+
+static void sleep_us(apr_uint64_t us)
+{
+    struct timespec ts;
+
+    ts.tv_sec = (time_t)(us / 1000000u);
+    ts.tv_nsec = (long)(us % 1000000u) * 1000;
+    nanosleep(&ts, NULL); /* an early return (EINTR) only means an early poll */
+}
+
+apr_status_t pfz__proc_wait(pfz__proc_t *proc, apr_interval_time_t timeout, pfz__exit_t *how)
+{
+    apr_uint64_t deadline = 0, now, pause = WAIT_PAUSE_MIN, nap;
+    apr_status_t st;
+
+    if (proc == NULL)
+        return APR_EINVAL;
+    if (timeout >= 0)
+        deadline = pfz__now_us() + (apr_uint64_t)timeout;
+    /* Polling rather than a blocking waitpid: reaping must happen under the
+     * lock (see pfz__proc_kill), and the lock must not be held while we
+     * wait, or a kill from another thread would wait behind us. */
+    for (;;) {
+        apr_thread_mutex_lock(proc->lock);
+        st = poll_locked(proc);
+        if (st == APR_SUCCESS && how != NULL)
+            *how = proc->how;
+        apr_thread_mutex_unlock(proc->lock);
+        if (st != APR_TIMEUP)
+            return st;
+        nap = pause;
+        if (timeout >= 0) {
+            now = pfz__now_us();
+            if (now >= deadline)
+                break;
+            if (nap > deadline - now)
+                nap = deadline - now;
+        }
+        sleep_us(nap);
+        pause = pause * 2 > WAIT_PAUSE_MAX ? WAIT_PAUSE_MAX : pause * 2;
+    }
+    if (how != NULL) {
+        memset(how, 0, sizeof(*how));
+        how->kind = PFZ__EXIT_RUNNING;
+        snprintf(how->desc, sizeof(how->desc), "running");
+    }
+    return APR_TIMEUP;
+}
+
+apr_status_t pfz__proc_kill(pfz__proc_t *proc)
+{
+    apr_status_t st = APR_SUCCESS;
+
+    if (proc == NULL)
+        return APR_EINVAL;
+    apr_thread_mutex_lock(proc->lock);
+    /* Unreaped means the pid is still ours (perhaps a zombie, which ignores
+     * the signal); once reaped it may belong to a stranger. */
+    if (!proc->reaped && kill(proc->pid, SIGKILL) != 0 && errno != ESRCH)
+        st = APR_FROM_OS_ERROR(errno);
+    apr_thread_mutex_unlock(proc->lock);
+    return st;
+}
+
+apr_status_t pfz__proc_rss(pfz__proc_t *proc, apr_uint64_t *rss_bytes)
+{
+#ifdef __linux__
+    char path[64], buf[128];
+    unsigned long long pages = 0;
+    apr_status_t st = APR_SUCCESS;
+    ssize_t n = -1;
+    char *p, *end;
+    long page;
+    int fd;
+
+    *rss_bytes = 0;
+    if (proc == NULL)
+        return APR_EINVAL;
+    snprintf(path, sizeof(path), "/proc/%ld/statm", (long)proc->pid);
+    /* Under the lock, so the pid cannot be reaped and reused while we read. */
+    apr_thread_mutex_lock(proc->lock);
+    if (proc->reaped) {
+        st = APR_FROM_OS_ERROR(ESRCH);
+    } else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        st = APR_FROM_OS_ERROR(errno);
+    } else {
+        do {
+            n = read(fd, buf, sizeof(buf) - 1);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0)
+            st = APR_FROM_OS_ERROR(errno);
+        close(fd);
+    }
+    apr_thread_mutex_unlock(proc->lock);
+    if (st != APR_SUCCESS)
+        return st;
+    /* "size resident shared text lib data dt", in pages. */
+    buf[n] = '\0';
+    p = buf;
+    strtoull(p, &end, 10);
+    if (end == p)
+        return APR_EGENERAL;
+    p = end;
+    pages = strtoull(p, &end, 10);
+    if (end == p)
+        return APR_EGENERAL;
+    page = sysconf(_SC_PAGESIZE);
+    *rss_bytes = (apr_uint64_t)pages * (apr_uint64_t)(page > 0 ? page : 4096);
+    return APR_SUCCESS;
+#else
+    (void)proc;
+    *rss_bytes = 0;
+    return APR_ENOTIMPL;
+#endif
+}
+
+long pfz__proc_pid(const pfz__proc_t *proc)
+{
+    return proc != NULL ? (long)proc->pid : -1;
+}
+
+void pfz__proc_destroy(pfz__proc_t *proc)
+{
+    int done;
+
+    if (proc == NULL)
+        return;
+    apr_thread_mutex_lock(proc->lock);
+    done = proc->released;
+    proc->released = 1;
+    apr_thread_mutex_unlock(proc->lock);
+    if (done)
+        return;
+    pfz__proc_kill(proc);
+    /* SIGKILL cannot be caught: this returns as soon as the kernel is done. */
+    pfz__proc_wait(proc, -1, NULL);
+}
+
+/* ------------------------------------------------------- worker side */
+
+int pfz__is_worker(void)
+{
+    const char *v = getenv(PFZ__ENV_WORKER);
+
+    return v != NULL && strcmp(v, "1") == 0;
+}
+
+apr_status_t pfz__worker_channels(apr_file_t **calls, apr_file_t **replies, apr_pool_t *pool)
+{
+    static const struct {
+        int fd;
+        int mode; /* O_RDONLY / O_WRONLY */
+        const char *missing, *not_pipe;
+    } ch[2] = {
+        {PFZ__FD_CALLS, O_RDONLY,
+         "worker fd 3 (calls) is not open; workers are started by the coordinator, "
+         "do not set PORTFUZZ_WORKER=1 by hand",
+         "worker fd 3 (calls) is not the read end of a pipe; workers are started by the "
+         "coordinator, do not set PORTFUZZ_WORKER=1 by hand"},
+        {PFZ__FD_REPLIES, O_WRONLY,
+         "worker fd 4 (replies) is not open; workers are started by the coordinator, "
+         "do not set PORTFUZZ_WORKER=1 by hand",
+         "worker fd 4 (replies) is not the write end of a pipe; workers are started by the "
+         "coordinator, do not set PORTFUZZ_WORKER=1 by hand"},
+    };
+    struct stat sb;
+    apr_os_file_t fd;
+    apr_status_t st;
+    int i, fl;
+
+    *calls = NULL;
+    *replies = NULL;
+    for (i = 0; i < 2; i++) {
+        if (fstat(ch[i].fd, &sb) != 0) {
+            st = APR_FROM_OS_ERROR(errno);
+            pfz__posix_complain(ch[i].missing);
+            return st;
+        }
+        fl = fcntl(ch[i].fd, F_GETFL);
+        if (!S_ISFIFO(sb.st_mode) || fl < 0 || (fl & O_ACCMODE) != ch[i].mode) {
+            pfz__posix_complain(ch[i].not_pipe);
+            return APR_EINVAL;
+        }
+    }
+    /* They came without FD_CLOEXEC (dup2 cleared it). A process the target
+     * starts must not inherit them: a grandchild holding fd 4 would hide
+     * this worker's death from the coordinator. */
+    for (i = 0; i < 2; i++)
+        if (fcntl(ch[i].fd, F_SETFD, FD_CLOEXEC) != 0)
+            return APR_FROM_OS_ERROR(errno);
+    fd = PFZ__FD_CALLS;
+    apr_os_pipe_put_ex(calls, &fd, 1, pool);
+    fd = PFZ__FD_REPLIES;
+    apr_os_pipe_put_ex(replies, &fd, 1, pool);
+    return APR_SUCCESS;
+}
+
+void pfz__worker_process_setup(void)
+{
+    static const int ignored[] = {SIGINT, SIGTERM, SIGPIPE};
+    struct sigaction sa;
+    const char *parent;
+    size_t i;
+
+    /* Ctrl-C reaches the whole foreground process group; the coordinator
+     * decides when workers stop. A dead coordinator shows up as EOF on fd 3
+     * and a write to fd 4 must fail with EPIPE, not kill us. */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+        sigaction(ignored[i], &sa, NULL);
+
+#if defined(HAVE_PRCTL) && defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_PDEATHSIG)
+    /* Die with the coordinator even while the target is busy (EOF on fd 3 is
+     * only seen between calls). Linux caveat: the signal fires when the
+     * *thread* that spawned us exits, so coordinator threads must outlive
+     * the workers they spawn. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+    /* If the coordinator died before the line above took effect, the signal
+     * will never come: we have been re-parented already. */
+    parent = getenv(PFZ__ENV_PARENT_PID);
+    if (parent != NULL && *parent != '\0') {
+        char *end;
+        long ppid = strtol(parent, &end, 10);
+
+        if (*end == '\0' && ppid > 0 && (long)getppid() != ppid)
+            _exit(ORPHAN_EXIT_CODE);
+    }
+}
