@@ -1,2 +1,27 @@
+/* strcmp.c -- planted bug: a crash when the input, as a C string, equals a
+ * 16-character secret. libc's strcmp is not instrumented, so coverage sees one
+ * branch; the secret is found through the comparison hooks the sanitizers
+ * call (__sanitizer_weak_hook_strcmp, fed by ASan's interceptor or clang's
+ * -fsanitize=fuzzer-no-link): build this target with -fsanitize=address. */
+#include <stdlib.h>
+#include <string.h>
+
 #include <portfuzz.h>
-int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }
+
+static const char secret[] = "portfuzz-secret!";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* The input is not NUL-terminated: compare a terminated copy. */
+    char *s = (char *)malloc(size + 1);
+    int hit;
+    if (s == NULL)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = '\0';
+    hit = strcmp(s, secret) == 0;
+    free(s);
+    if (hit)
+        abort(); /* the planted bug */
+    return 0;
+}
