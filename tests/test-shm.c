@@ -26,6 +26,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#else
+#include <windows.h>
+#include <shellapi.h>
 #endif
 
 #include "tests.h"
@@ -78,7 +81,7 @@ static int child_fail(int code, const char *what, const char *detail)
 #ifndef _WIN32
             (long)getpid(),
 #else
-            0L,
+            (long)GetCurrentProcessId(),
 #endif
             what, detail ? ": " : "", detail ? detail : "");
     fflush(stderr);
@@ -120,6 +123,60 @@ static int child_check_fds(void)
     }
     return 0;
 }
+#else
+/* The handles of PORTFUZZ_WORKER_HANDLES, parsed here independently of
+ * src/win32 (the test must not trust the code it tests). */
+static int child_env_handles(HANDLE h[3])
+{
+    const char *v = getenv("PORTFUZZ_WORKER_HANDLES");
+    unsigned long long a, b, c;
+    char tail;
+
+    if (v == NULL || sscanf(v, "%llx,%llx,%llx%c", &a, &b, &c, &tail) != 3)
+        return child_fail(CHILD_EENV, "PORTFUZZ_WORKER_HANDLES is missing or malformed", v);
+    h[0] = (HANDLE)(ULONG_PTR)a;
+    h[1] = (HANDLE)(ULONG_PTR)b;
+    h[2] = (HANDLE)(ULONG_PTR)c;
+    return 0;
+}
+
+/* What the worker inherited: two pipes and a disk file, all inheritable;
+ * and, besides them and the standard handles, no inheritable handle at all
+ * (a leaked pipe end of another worker would be one). */
+static int child_check_fds(void)
+{
+    HANDLE h[3], std[3];
+    DWORD flags;
+    ULONG_PTR v;
+    char msg[200];
+    int i, rc;
+
+    if ((rc = child_env_handles(h)) != 0)
+        return rc;
+    if (GetFileType(h[0]) != FILE_TYPE_PIPE)
+        return child_fail(CHILD_EFDS, "the calls handle is not a pipe", NULL);
+    if (GetFileType(h[1]) != FILE_TYPE_PIPE)
+        return child_fail(CHILD_EFDS, "the replies handle is not a pipe", NULL);
+    if (GetFileType(h[2]) != FILE_TYPE_DISK)
+        return child_fail(CHILD_EFDS, "the shared-memory handle is not a disk file", NULL);
+    for (i = 0; i < 3; i++)
+        if (!GetHandleInformation(h[i], &flags) || !(flags & HANDLE_FLAG_INHERIT))
+            return child_fail(CHILD_EFDS, "an inherited handle is not marked inheritable", NULL);
+    std[0] = GetStdHandle(STD_INPUT_HANDLE);
+    std[1] = GetStdHandle(STD_OUTPUT_HANDLE);
+    std[2] = GetStdHandle(STD_ERROR_HANDLE);
+    for (v = 4; v < 0x10000; v += 4) {
+        HANDLE x = (HANDLE)v;
+        if (!GetHandleInformation(x, &flags) || !(flags & HANDLE_FLAG_INHERIT))
+            continue;
+        if (x == h[0] || x == h[1] || x == h[2] || x == std[0] || x == std[1] || x == std[2])
+            continue;
+        snprintf(msg, sizeof(msg), "stray inheritable handle 0x%lx (file type %lu) leaked into "
+                 "the worker", (unsigned long)v, (unsigned long)GetFileType(x));
+        return child_fail(CHILD_EFDS, msg, NULL);
+    }
+    return 0;
+}
 #endif
 
 static int child_env_check(void)
@@ -139,6 +196,25 @@ static int child_env_check(void)
             seen++;
     if (seen != 1 || strcmp(getenv("PFZ_TEST_OVERRIDE"), "child") != 0)
         return child_fail(CHILD_EENV, "PFZ_TEST_OVERRIDE is not exactly once 'child'", NULL);
+#else
+    /* The same, in the process's own (UTF-16, case-insensitive) block; and
+     * the block must still hold what Windows programs need. */
+    wchar_t *envw = GetEnvironmentStringsW(), *e;
+    int seen = 0, sysroot = 0;
+    const char *v;
+
+    for (e = envw; e != NULL && *e != L'\0'; e += wcslen(e) + 1) {
+        if (_wcsnicmp(e, L"PFZ_TEST_OVERRIDE=", 18) == 0)
+            seen++;
+        if (_wcsnicmp(e, L"SystemRoot=", 11) == 0)
+            sysroot++;
+    }
+    FreeEnvironmentStringsW(envw);
+    v = getenv("PFZ_TEST_OVERRIDE");
+    if (seen != 1 || v == NULL || strcmp(v, "child") != 0)
+        return child_fail(CHILD_EENV, "PFZ_TEST_OVERRIDE is not exactly once 'child'", NULL);
+    if (sysroot != 1)
+        return child_fail(CHILD_EENV, "SystemRoot is missing from the environment", NULL);
 #endif
     if (!pfz__is_worker())
         return child_fail(CHILD_EENV, "pfz__is_worker() is 0", NULL);
@@ -156,10 +232,8 @@ static int child_check(apr_pool_t *pool)
     apr_status_t st;
     int rc;
 
-#ifndef _WIN32
     if ((rc = child_check_fds()) != 0)
         return rc;
-#endif
     if ((rc = child_env_check()) != 0)
         return rc;
     pfz__worker_process_setup();
@@ -180,6 +254,19 @@ static int child_check(apr_pool_t *pool)
         for (fd = 3; fd <= 5; fd++)
             if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC))
                 return child_fail(CHILD_EFDS, "fd 3/4/5 lacks FD_CLOEXEC after set-up", NULL);
+    }
+#else
+    {
+        HANDLE h[3];
+        DWORD flags;
+        int i;
+        /* Taken over, they must not reach anything the target starts. */
+        if (child_env_handles(h) != 0)
+            return CHILD_EENV;
+        for (i = 0; i < 3; i++)
+            if (!GetHandleInformation(h[i], &flags) || (flags & HANDLE_FLAG_INHERIT))
+                return child_fail(CHILD_EFDS, "a worker handle is still inheritable after set-up",
+                                  NULL);
     }
 #endif
     fill(PFZ__SHM_VALUE(hdr) + PAT_LEN, PAT_LEN, 2);
@@ -242,9 +329,116 @@ static int child_badfds(apr_pool_t *pool)
     close(3);
     if (pfz__worker_channels(&c, &r, pool) == APR_SUCCESS)
         return child_fail(CHILD_ECHECK, "channels accepted a closed fd 3", NULL);
+#else
+    pfz__shm_t *shm;
+    apr_file_t *c, *r;
+    HANDLE h[3];
+    char v[80];
+    int i, rc;
+    static const char *const malformed[] = {
+        "", "1,2", "1,2,3,", "0x4,8,c", "4,8,c ", " 4,8,c", "4,,c", "4,8,0", "g,8,c",
+        "11112222333344445,8,c",
+    };
+
+    if ((rc = child_env_handles(h)) != 0)
+        return rc;
+    /* A pipe where the region should be. */
+    snprintf(v, sizeof(v), "%llx,%llx,%llx", (unsigned long long)(ULONG_PTR)h[0],
+             (unsigned long long)(ULONG_PTR)h[1], (unsigned long long)(ULONG_PTR)h[0]);
+    SetEnvironmentVariableA("PORTFUZZ_WORKER_HANDLES", v);
+    if (pfz__shm_attach_inherited(&shm, pool) == APR_SUCCESS)
+        return child_fail(CHILD_ECHECK, "attach accepted a pipe as the region", NULL);
+    /* The region's file where the calls pipe should be. */
+    snprintf(v, sizeof(v), "%llx,%llx,%llx", (unsigned long long)(ULONG_PTR)h[2],
+             (unsigned long long)(ULONG_PTR)h[1], (unsigned long long)(ULONG_PTR)h[2]);
+    SetEnvironmentVariableA("PORTFUZZ_WORKER_HANDLES", v);
+    if (pfz__worker_channels(&c, &r, pool) == APR_SUCCESS)
+        return child_fail(CHILD_ECHECK, "channels accepted a file as the calls pipe", NULL);
+    /* Malformed values, each refused by both. */
+    for (i = 0; i < (int)(sizeof(malformed) / sizeof(malformed[0])); i++) {
+        SetEnvironmentVariableA("PORTFUZZ_WORKER_HANDLES", malformed[i]);
+        if (!pfz__is_worker())
+            return child_fail(CHILD_ECHECK, "a set but malformed variable is not worker mode",
+                              malformed[i]);
+        if (pfz__shm_attach_inherited(&shm, pool) == APR_SUCCESS ||
+            pfz__worker_channels(&c, &r, pool) == APR_SUCCESS)
+            return child_fail(CHILD_ECHECK, "a malformed PORTFUZZ_WORKER_HANDLES was accepted",
+                              malformed[i]);
+    }
+    /* Missing. */
+    SetEnvironmentVariableA("PORTFUZZ_WORKER_HANDLES", NULL);
+    if (pfz__is_worker())
+        return child_fail(CHILD_ECHECK, "pfz__is_worker() without the variable", NULL);
+    if (pfz__worker_channels(&c, &r, pool) == APR_SUCCESS)
+        return child_fail(CHILD_ECHECK, "channels accepted a missing variable", NULL);
 #endif
     return 0;
 }
+
+#ifdef _WIN32
+/* Arguments that CreateProcess's single command line must carry exactly. */
+static const char *const tricky_args[] = {
+    "plain", "two words", "", "quote\"inside", "trailing\\", "trail space\\",
+    "back\\\\\"slashes", "\\\\server\\share", "tab\there", "\"", "a\\\\b c", "utf8 \xc3\xa9",
+    NULL,
+};
+
+static int child_argv(void)
+{
+    int i, n = 0;
+    wchar_t **wargv = CommandLineToArgvW(GetCommandLineW(), &n);
+    char got[200];
+
+    if (wargv == NULL)
+        return child_fail(CHILD_ECHECK, "CommandLineToArgvW failed", NULL);
+    for (i = 0; tricky_args[i] != NULL; i++) {
+        if (wargv[i + 1] == NULL ||
+            WideCharToMultiByte(CP_UTF8, 0, wargv[i + 1], -1, got, sizeof(got), NULL, NULL) == 0)
+            return child_fail(CHILD_ECHECK, "argument missing", tricky_args[i]);
+        if (strcmp(got, tricky_args[i]) != 0) {
+            char msg[300];
+            snprintf(msg, sizeof(msg), "argument %d is [%s], expected [%s]", i + 1, got,
+                     tricky_args[i]);
+            return child_fail(CHILD_ECHECK, msg, NULL);
+        }
+    }
+    if (wargv[i + 1] != NULL)
+        return child_fail(CHILD_ECHECK, "extra arguments", NULL);
+    return 0;
+}
+
+static volatile int sink, depth_limit = 1 << 30;
+
+static int recurse(int n)
+{
+    volatile char pad[4096];
+    pad[0] = (char)n;
+    if (n >= depth_limit)
+        return 0;
+    return recurse(n + 1) + pad[0];
+}
+
+/* Ends the process the way a crashing target does, after the worker set-up
+ * (error dialogs off, the exception reporter on). */
+static int child_crash(const char *how)
+{
+    pfz__worker_process_setup();
+    if (strcmp(how, "crash-av") == 0) {
+        volatile int *volatile nowhere = (int *)(ULONG_PTR)16;
+        *nowhere = 1;
+    } else if (strcmp(how, "crash-stack") == 0) {
+        sink = recurse(0);
+    } else if (strcmp(how, "crash-div") == 0) {
+        volatile int zero = 0, seven = 7;
+        sink = seven / zero;
+    } else if (strcmp(how, "crash-abort") == 0) {
+        abort();
+    } else if (strcmp(how, "crash-break") == 0) {
+        DebugBreak();
+    }
+    return child_fail(CHILD_ECHECK, "still alive after", how);
+}
+#endif
 
 int pfz_test_child_shm(void)
 {
@@ -260,17 +454,41 @@ int pfz_test_child_shm(void)
         return child_check(pool);
     if (strcmp(mode, "badfds") == 0)
         return child_badfds(pool);
+#ifdef _WIN32
+    if (strcmp(mode, "argv") == 0)
+        return child_argv();
+    if (strncmp(mode, "crash-", 6) == 0)
+        return child_crash(mode);
+#endif
     if (strcmp(mode, "interrupt") == 0) {
         /* For test-misc.c: here, so the runner itself never has its
          * interrupt flag set or Ctrl-C caught. */
+#ifdef _WIN32
+        /* Ctrl-C is a console event, not a signal: give this child a console
+         * of its own (so the event reaches nobody else) and generate it. */
+        int i;
+        FreeConsole();
+        if (!AllocConsole())
+            return child_fail(CHILD_ECHECK, "AllocConsole failed", NULL);
+#endif
         if (pfz__interrupted() != 0 || pfz__interrupt_install() != APR_SUCCESS)
             return child_fail(CHILD_ECHECK, "install failed", NULL);
-        raise(SIGINT);
 #ifdef _WIN32
-        /* platform.h: "the signal number (or 1)". */
-        if (pfz__interrupted() == 0)
-            return child_fail(CHILD_ECHECK, "SIGINT not recorded", NULL);
+        if (!GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0))
+            return child_fail(CHILD_ECHECK, "GenerateConsoleCtrlEvent(CTRL_C_EVENT) failed", NULL);
+        for (i = 0; i < 500 && pfz__interrupted() == 0; i++)
+            Sleep(10); /* the handler runs on a thread of its own */
+        if (pfz__interrupted() != SIGINT)
+            return child_fail(CHILD_ECHECK, "Ctrl-C not recorded as SIGINT", NULL);
+        /* Wine cannot generate Ctrl-Break (the call fails there); Windows can. */
+        if (GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, 0)) {
+            for (i = 0; i < 500 && pfz__interrupted() == SIGINT; i++)
+                Sleep(10);
+            if (pfz__interrupted() != 21 /* SIGBREAK */)
+                return child_fail(CHILD_ECHECK, "Ctrl-Break not recorded as SIGBREAK", NULL);
+        }
 #else
+        raise(SIGINT);
         if (pfz__interrupted() != SIGINT)
             return child_fail(CHILD_ECHECK, "SIGINT not recorded", NULL);
         raise(SIGTERM);
@@ -320,10 +538,20 @@ typedef struct child {
     apr_file_t *calls, *replies;
 } child_t;
 
+static apr_status_t start_child_argv(child_t *c, const char *mode, const char *log_path,
+                                     const char *const *args, apr_pool_t *pool);
+
 static apr_status_t start_child(child_t *c, const char *mode, const char *log_path,
                                 apr_pool_t *pool)
 {
-    const char *argv[2];
+    return start_child_argv(c, mode, log_path, NULL, pool);
+}
+
+/* `args`: NULL-terminated arguments after argv[0], or NULL. */
+static apr_status_t start_child_argv(child_t *c, const char *mode, const char *log_path,
+                                     const char *const *args, apr_pool_t *pool)
+{
+    const char *argv[32];
     const char *env[4];
     pfz__spawn_t sp;
     pfz__shm_hdr_t *hdr;
@@ -343,6 +571,12 @@ static apr_status_t start_child(child_t *c, const char *mode, const char *log_pa
 
     argv[0] = pfz_test_self;
     argv[1] = NULL;
+    if (args != NULL) {
+        int i;
+        for (i = 0; args[i] != NULL && i < 30; i++)
+            argv[i + 1] = args[i];
+        argv[i + 1] = NULL;
+    }
     env[0] = "PFZ_TEST_CHILD=shm";
     env[1] = apr_pstrcat(pool, ENV_MODE, "=", mode, NULL);
     env[2] = "PFZ_TEST_OVERRIDE=child";
@@ -726,7 +960,7 @@ static void test_wait_kill_rss(void)
     CU_ASSERT(pfz__now_us() - t0 >= 45000);
     CU_ASSERT(pfz__proc_wait(c.proc, 0, &how) == APR_TIMEUP);
     st = pfz__proc_rss(c.proc, &rss);
-#ifdef __linux__
+#if defined(__linux__) || defined(_WIN32)
     CU_ASSERT(st == APR_SUCCESS);
     CU_ASSERT(rss > 0);
 #else
@@ -739,6 +973,10 @@ static void test_wait_kill_rss(void)
     CU_ASSERT(how.code == SIGKILL);
     CU_ASSERT(how.crash == 1);
     CU_ASSERT(strstr(how.desc, "SIGKILL") != NULL);
+#else
+    CU_ASSERT(how.kind == PFZ__EXIT_CODE);
+    CU_ASSERT(how.crash == 1);
+    CU_ASSERT(strstr(how.desc, "TerminateProcess") != NULL);
 #endif
     /* Reaped: later waits repeat the result, kill is a no-op, rss refuses. */
     CU_ASSERT(pfz__proc_wait(c.proc, 0, &again) == APR_SUCCESS);
@@ -835,17 +1073,29 @@ static void test_exit_code_and_log(void)
     CU_ASSERT_FATAL(run_mode("exit3", log, &how, pool) == APR_SUCCESS);
     CU_ASSERT(how.kind == PFZ__EXIT_CODE);
     CU_ASSERT(how.code == CHILD_EXIT3);
+#ifndef _WIN32
     CU_ASSERT(how.crash == 0);
     CU_ASSERT_STRING_EQUAL(how.desc, "exit code 3");
+#else
+    /* On Windows exit code 3 is what abort() leaves: counted as a crash. */
+    CU_ASSERT(how.crash == 1);
+    CU_ASSERT_STRING_EQUAL(how.desc, "exit code 3 (abort)");
+#endif
     text = slurp(log, pool);
     CU_ASSERT_FATAL(text != NULL);
-    CU_ASSERT(count_of(text, "pfz-test-child: stderr marker\n") == 1);
+#ifdef _WIN32
+#define NL "\r\n" /* the child's stdio is in text mode (it skipped the worker set-up) */
+#else
+#define NL "\n"
+#endif
+    CU_ASSERT(count_of(text, "pfz-test-child: stderr marker" NL) == 1);
     CU_ASSERT(count_of(text, "pfz-test-child: raw stderr marker\n") == 1);
-    CU_ASSERT(count_of(text, "pfz-test-child: stdout marker\n") == 1);
+    CU_ASSERT(count_of(text, "pfz-test-child: stdout marker" NL) == 1);
     /* A restarted worker appends to the same log. */
     CU_ASSERT_FATAL(run_mode("exit3", log, &how, pool) == APR_SUCCESS);
     text = slurp(log, pool);
-    CU_ASSERT(count_of(text, "pfz-test-child: stderr marker\n") == 2);
+    CU_ASSERT(count_of(text, "pfz-test-child: stderr marker" NL) == 2);
+#undef NL
     apr_file_remove(log, pool);
     apr_pool_destroy(pool);
 }
@@ -878,6 +1128,12 @@ static void test_bad_setup_refused(void)
     CU_ASSERT(count_of(text, "fd 5 (shared memory) is not open") == 1);
     CU_ASSERT(count_of(text, "fd 3 (calls) is not the read end of a pipe") == 1);
     CU_ASSERT(count_of(text, "fd 3 (calls) is not open") == 1);
+#else
+    text = slurp(log, pool);
+    CU_ASSERT(count_of(text, "(shared memory) is not an open file") == 1);
+    CU_ASSERT(count_of(text, "(calls) is not an open pipe") == 1);
+    CU_ASSERT(count_of(text, "PORTFUZZ_WORKER_HANDLES is malformed") == 20);
+    CU_ASSERT(count_of(text, "PORTFUZZ_WORKER_HANDLES is not set") == 1);
 #endif
     apr_file_remove(log, pool);
     /* A missing executable fails in the parent, with nothing left open. */
@@ -894,6 +1150,71 @@ static void test_bad_setup_refused(void)
 #endif
     apr_pool_destroy(pool);
 }
+
+#ifdef _WIN32
+/* The command line carries every argument exactly (MSVC quoting rules). */
+static void test_win32_argv(void)
+{
+    apr_pool_t *pool;
+    child_t c;
+    pfz__exit_t how;
+
+    CU_ASSERT_FATAL(apr_pool_create(&pool, pfz_test_pool) == APR_SUCCESS);
+    CU_ASSERT_FATAL(start_child_argv(&c, "argv", NULL, tricky_args, pool) == APR_SUCCESS);
+    CU_ASSERT(pfz__proc_wait(c.proc, IO_TIMEOUT, &how) == APR_SUCCESS);
+    CU_ASSERT(how.kind == PFZ__EXIT_CODE && how.code == 0);
+    stop_child(&c);
+    apr_pool_destroy(pool);
+}
+
+/* Crashes end with their exception code, named, and the worker's exception
+ * reporter prints what and where (with a stack) before the process ends. */
+static void test_win32_exceptions(void)
+{
+    static const struct {
+        const char *mode;
+        pfz__exit_kind_e kind;
+        apr_uint32_t code;
+        const char *desc, *report;
+    } cases[] = {
+        {"crash-av", PFZ__EXIT_EXCEPTION, 0xC0000005u, "exception 0xC0000005 (access violation)",
+         "==portfuzz== exception 0xc0000005 (access violation) at 0x"},
+        {"crash-stack", PFZ__EXIT_EXCEPTION, 0xC00000FDu, "exception 0xC00000FD (stack overflow)",
+         "==portfuzz== exception 0xc00000fd (stack overflow) at 0x"},
+        {"crash-div", PFZ__EXIT_EXCEPTION, 0xC0000094u,
+         "exception 0xC0000094 (integer divide by zero)",
+         "==portfuzz== exception 0xc0000094 (integer divide by zero) at 0x"},
+        {"crash-break", PFZ__EXIT_EXCEPTION, 0x80000003u, "exception 0x80000003 (breakpoint)",
+         "==portfuzz== exception 0x80000003 (breakpoint) at 0x"},
+        {"crash-abort", PFZ__EXIT_CODE, 3u, "exit code 3 (abort)",
+         "==portfuzz== abort() called (exit code 3)"},
+    };
+    apr_pool_t *pool;
+    pfz__exit_t how;
+    const char *log;
+    char *text;
+    size_t i;
+
+    CU_ASSERT_FATAL(apr_pool_create(&pool, pfz_test_pool) == APR_SUCCESS);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int ok;
+        log = apr_psprintf(pool, "%s/pfz-test-%s-%" APR_UINT64_T_FMT ".txt", pfz__temp_dir(pool),
+                           cases[i].mode, pfz__now_us());
+        CU_ASSERT_FATAL(run_mode(cases[i].mode, log, &how, pool) == APR_SUCCESS);
+        text = slurp(log, pool);
+        ok = how.kind == cases[i].kind && how.code == cases[i].code && how.crash == 1 &&
+             strcmp(how.desc, cases[i].desc) == 0 && text != NULL &&
+             strstr(text, cases[i].report) != NULL && strstr(text, "    #0 0x") != NULL &&
+             strstr(text, "    #1 0x") != NULL && strstr(text, "still alive") == NULL;
+        if (!ok)
+            fprintf(stderr, "\n  %s: ended with [%s]; its output:\n%s\n", cases[i].mode, how.desc,
+                    text != NULL ? text : "(none)");
+        CU_ASSERT(ok);
+        apr_file_remove(log, pool);
+    }
+    apr_pool_destroy(pool);
+}
+#endif
 
 void pfz_test_register_shm(void)
 {
@@ -912,4 +1233,8 @@ void pfz_test_register_shm(void)
 #endif
     PFZ_TEST_ADD(s, test_exit_code_and_log);
     PFZ_TEST_ADD(s, test_bad_setup_refused);
+#ifdef _WIN32
+    PFZ_TEST_ADD(s, test_win32_argv);
+    PFZ_TEST_ADD(s, test_win32_exceptions);
+#endif
 }
