@@ -9,6 +9,7 @@
 #include <CUnit/Basic.h>
 
 #include "tests.h"
+#include "coverage.h"
 #include "platform.h"
 
 apr_pool_t *pfz_test_pool;
@@ -55,6 +56,9 @@ int main(int argc, char **argv)
     pfz_test_self = self;
     if (child != NULL && *child)
         return run_child(child);
+    /* Unit tests run in many threads; the comparison table records only when
+     * a suite asks for it (the coverage suite sets it itself). */
+    pfz__cov_set_running(0);
 
     if (CU_initialize_registry() != CUE_SUCCESS) {
         fprintf(stderr, "runner: cannot initialise CUnit\n");

@@ -141,6 +141,7 @@ static void test_death_keeps_input(void)
 
 typedef struct stress {
     pfz__worker_t *volatile *workers; /* slot i: the worker of round k */
+    apr_pool_t **pools;               /* slot i: the pool that worker lives in */
     apr_thread_mutex_t *mu;           /* protects workers[] swaps */
     int nworkers;
     int rounds;
@@ -218,7 +219,7 @@ static void *APR_THREAD_FUNC cleaner_main(apr_thread_t *t, void *arg)
     while (apr_atomic_read32(&st->done_rounds) < (apr_uint32_t)st->rounds) {
         int slot;
         pfz__worker_t *w, *fresh;
-        apr_pool_t *p;
+        apr_pool_t *p, *wp;
         seed = seed * 1103515245u + 12345u;
         slot = (int)((seed >> 16) % (unsigned)st->nworkers);
         apr_sleep((apr_interval_time_t)((seed >> 8) % 3000)); /* 0..3 ms */
@@ -227,12 +228,14 @@ static void *APR_THREAD_FUNC cleaner_main(apr_thread_t *t, void *arg)
         apr_thread_mutex_lock(st->mu);
         w = st->workers[slot];
         st->workers[slot] = fresh;
+        wp = st->pools[slot];
+        st->pools[slot] = p;
         apr_thread_mutex_unlock(st->mu);
         pfz__worker_cleanup(w); /* maybe mid-call */
         {
             retired_t *r = &APR_ARRAY_PUSH(old, retired_t);
             r->w = w;
-            r->pool = p;
+            r->pool = wp;
             for (i = 0; i < st->ncallers; i++)
                 r->seen[i] = apr_atomic_read32(&st->epoch[i]);
         }
@@ -275,9 +278,12 @@ static void test_stress_cleanup_race(void)
     st.ncallers = NCALLERS;
     st.rounds = env ? atoi(env) : 2000;
     st.workers = apr_pcalloc(st.pool, NSLOTS * sizeof *st.workers);
+    st.pools = apr_pcalloc(st.pool, NSLOTS * sizeof *st.pools);
     CU_ASSERT_EQUAL_FATAL(apr_thread_mutex_create(&st.mu, APR_THREAD_MUTEX_DEFAULT, st.pool), APR_SUCCESS);
-    for (i = 0; i < NSLOTS; i++)
-        st.workers[i] = new_worker(st.pool, i, 0);
+    for (i = 0; i < NSLOTS; i++) {
+        apr_pool_create(&st.pools[i], st.pool);
+        st.workers[i] = new_worker(st.pools[i], i, 0);
+    }
     /* More callers than slots: several threads call the same worker at once. */
     for (i = 0; i < NCALLERS; i++) {
         callers[i].st = &st;

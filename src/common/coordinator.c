@@ -158,6 +158,8 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
     dup = apr_hash_get(c->signatures, sig, APR_HASH_KEY_STRING) != NULL;
     if (!dup)
         apr_hash_set(c->signatures, apr_pstrdup(c->pool, sig), APR_HASH_KEY_STRING, "");
+    if (c->first_finding_code == 0)
+        c->first_finding_code = code;
     if (strcmp(kind, "crash") == 0) c->crashes++;
     else if (strcmp(kind, "timeout") == 0) c->timeouts++;
     else c->ooms++;
@@ -679,6 +681,8 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
             apr_file_remove(pfz__worker_log_path(c->slots[i].worker), pool);
     }
     code = c->exit_code;
+    if (code == 0 && c->first_finding_code != 0)
+        code = c->first_finding_code; /* -keep_going: the run found something */
     for (i = 0; i < c->seeds->nelts; i++)
         free((void *)APR_ARRAY_IDX(c->seeds, i, pfz__input_t).data);
     free(c->to_minimize);

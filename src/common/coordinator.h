@@ -49,6 +49,7 @@ struct pfz__coord {
     int next_seed, seeds_inflight, inited;
     int stopping;               /* 1: stop requested */
     int exit_code;
+    int first_finding_code;     /* with -keep_going: the status to exit with */
     uint64_t total_execs;
     uint64_t next_pulse;
     uint64_t crashes, timeouts, ooms, leaks;

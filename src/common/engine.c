@@ -70,6 +70,9 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
     } else if (o.nfiles > 0) {
         rc = pfz__reproduce(&o, pool);
     } else {
+        /* The coordinator never runs the target: its own threads' memcmp
+         * calls must not feed (and race on) the comparison table. */
+        pfz__cov_set_running(0);
         if (dict != NULL)
             pfz__log("INFO: -dict: %zu entries from %s", (size_t)pfz__dict_count(dict), o.dict);
         rc = pfz__coordinator_run(&o, *argv, *argc, pool);

@@ -121,7 +121,9 @@ apr_status_t pfz__rpc_encode_call(pfz__rpc_buf_t *b, const pfz__call_t *c)
     uint8_t *p;
     apr_status_t st;
 
-    if (nf > PFZ__RPC_MAX_FEATURES || c->type == 0 || c->type >= PFZ__RPC_REPLY)
+    if (c->type < PFZ__CALL_PING || c->type > PFZ__CALL_MINIMIZE)
+        return APR_EINVAL;
+    if (nf > PFZ__RPC_MAX_FEATURES)
         return PFZ_ETOOBIG;
     payload = CALL_FIXED + 4 + 4 * nf;
     if ((st = buf_reserve(b, PFZ__RPC_HEADER + payload)) != APR_SUCCESS)
@@ -149,7 +151,9 @@ apr_status_t pfz__rpc_encode_reply(pfz__rpc_buf_t *b, const pfz__reply_t *r)
     uint8_t *p;
     apr_status_t st;
 
-    if (nf > PFZ__RPC_MAX_FEATURES || r->type == 0 || r->type >= PFZ__RPC_REPLY)
+    if (r->type < PFZ__CALL_PING || r->type > PFZ__CALL_MINIMIZE || r->status > PFZ__RS_LEAK)
+        return APR_EINVAL;
+    if (nf > PFZ__RPC_MAX_FEATURES)
         return PFZ_ETOOBIG;
     payload = REPLY_FIXED + 4 + 4 * nf + 4 + errlen;
     if ((st = buf_reserve(b, PFZ__RPC_HEADER + payload)) != APR_SUCCESS)

@@ -75,10 +75,11 @@ apr_status_t pfz__worker_start(pfz__worker_t *w)
     apr_status_t st;
 
     apr_thread_mutex_lock(w->call_mu);
-    if (w->calls != NULL) { /* already running */
-        apr_thread_mutex_unlock(w->call_mu);
-        return APR_SUCCESS;
-    }
+    apr_thread_mutex_lock(w->proc_mu);
+    st = w->cleaned ? PFZ_ESHMCLOSED : APR_SUCCESS;
+    apr_thread_mutex_unlock(w->proc_mu);
+    if (st != APR_SUCCESS || w->calls != NULL) /* cleaned up, or already running */
+        goto done;
     /* The guard keeps the region's file open while we spawn on it; proc_mu makes
      * "not cleaned up yet" and "process recorded" one step, so a cleanup either
      * happens before (we do not spawn) or after (it kills what we spawned). */

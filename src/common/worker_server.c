@@ -55,7 +55,9 @@ static inline void run_value(server_t *s, size_t size)
     }
     memcpy(copy, PFZ__SHM_VALUE(hdr), size);
     hdr->exec_seq = seq; /* odd: running */
+    pfz__cov_set_running(1); /* comparison hooks record the target's compares only */
     s->opts->target(copy, size);
+    pfz__cov_set_running(0);
     hdr->exec_seq = seq + 1;
     hdr->exec_count++;
     free(copy);
@@ -337,6 +339,7 @@ int pfz__worker_serve(const pfz__server_opts_t *opts, apr_pool_t *pool)
         return 1;
     }
     pfz__cov_init();
+    pfz__cov_set_running(0);
     for (;;) {
         st = pfz__rpc_read_call(s.calls, &s.buf, &s.call);
         if (APR_STATUS_IS_EOF(st))

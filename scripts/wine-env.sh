@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# wine-env.sh - a private, headless Wine prefix for running portfuzz's .exe files.
+#
+# Source it:   . scripts/wine-env.sh && wine ./test.exe; pfz_wine_stop
+# or run it:   scripts/wine-env.sh wine ./test.exe   (sets up, runs, stops wineserver)
+#
+# What it does (each step only once per prefix, remembered by stamp files):
+#   * installs wine + wine64 with apt-get if `wine` is missing (needs root/sudo);
+#   * exports WINEPREFIX=${PORTFUZZ_WINEPREFIX:-$HOME/.cache/portfuzz/wineprefix},
+#     WINEDEBUG=-all (also silences Debian's "wine32 is missing" hint), and unsets
+#     DISPLAY, so no window, Xvfb, Mono or Gecko is involved;
+#   * runs `wineboot --init` (about 10 s the first time);
+#   * sets AeDebug\Debugger=false: Wine ignores SEM_NOGPFAULTERRORBOX and would
+#     otherwise start winedbg on every crash (register dump on the child's
+#     stdout, +0.5-1 s per crash).
+# It defines pfz_wine_stop, which stops this prefix's wineserver (`wineserver -k`).
+#
+# When sourced it does not change the caller's shell options: the setup runs
+# in a subshell with `set -euo pipefail`; a failure makes `source` return 1.
+
+_pfz_wine_log() { printf '[wine-env] %s\n' "$*" >&2; }
+
+# The one-time setup; a function whose body is a subshell, so `set -euo
+# pipefail`, `cd` and `exit` stay inside it.
+_pfz_wine_setup() (
+    set -euo pipefail
+    die() { _pfz_wine_log "ERROR: $*"; exit 1; }
+
+    if ! command -v wine >/dev/null 2>&1 || ! command -v wineserver >/dev/null 2>&1; then
+        sudo=()
+        if [[ $EUID -ne 0 ]]; then
+            command -v sudo >/dev/null || die "wine is missing; not root and no sudo to install it"
+            sudo=(sudo -n)
+        fi
+        _pfz_wine_log "installing wine wine64"
+        export DEBIAN_FRONTEND=noninteractive
+        "${sudo[@]}" apt-get update -qq || die "apt-get update failed"
+        "${sudo[@]}" apt-get install -y -qq --no-install-recommends wine wine64 >/dev/null ||
+            die "apt-get install wine wine64 failed"
+        command -v wine >/dev/null || die "wine still not on PATH after installing it"
+    fi
+
+    mkdir -p "$WINEPREFIX"
+    # Serialise concurrent first-time setups of the same prefix.
+    exec 8>"$WINEPREFIX.lock"
+    flock 8
+
+    boot=0 aedebug=0
+    [[ -f $WINEPREFIX/.portfuzz-wineboot && -f $WINEPREFIX/system.reg ]] || boot=1
+    [[ -f $WINEPREFIX/.portfuzz-aedebug ]] || aedebug=1
+    ((boot || aedebug)) || exit 0
+
+    if ((boot)); then
+        _pfz_wine_log "initialising Wine prefix $WINEPREFIX (wineboot --init)"
+        # mscoree/mshtml disabled: never try to fetch or install Mono/Gecko.
+        WINEDLLOVERRIDES="mscoree,mshtml=" wineboot --init >/dev/null 2>&1 ||
+            die "wineboot --init failed for $WINEPREFIX (run with WINEDEBUG=err+all to see why)"
+    fi
+    if ((aedebug)); then
+        _pfz_wine_log "disabling the crash debugger (AeDebug\\Debugger=false)"
+        key='HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug'
+        wine reg add "$key" /v Debugger /t REG_SZ /d false /f >/dev/null 2>&1 ||
+            die "wine reg add $key failed"
+        wine reg query "$key" /v Debugger 2>/dev/null | grep -q 'REG_SZ[[:space:]]*false' ||
+            die "AeDebug\\Debugger is not 'false' after setting it"
+    fi
+
+    # wineboot and reg return before the wineserver has saved the registry
+    # (system.reg appears only when it exits): wait for it to exit by itself
+    # (~3 s of persistence) so the stamps never claim more than is on disk.
+    wineserver -w
+    if ((boot)); then
+        [[ -f $WINEPREFIX/system.reg ]] || die "wineboot did not create $WINEPREFIX/system.reg"
+        wine --version >"$WINEPREFIX/.portfuzz-wineboot" 2>/dev/null
+    fi
+    if ((aedebug)); then
+        grep -q '^"Debugger"="false"' "$WINEPREFIX/system.reg" ||
+            die "AeDebug\\Debugger=false did not reach $WINEPREFIX/system.reg"
+        touch "$WINEPREFIX/.portfuzz-aedebug"
+    fi
+)
+
+# Stop every Wine process of this prefix (and its wineserver).
+pfz_wine_stop() {
+    wineserver -k 2>/dev/null || true
+}
+
+export WINEPREFIX="${PORTFUZZ_WINEPREFIX:-$HOME/.cache/portfuzz/wineprefix}"
+export WINEDEBUG=-all
+unset DISPLAY WAYLAND_DISPLAY
+
+if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
+    # Sourced: report failure without killing the caller's shell.
+    _pfz_wine_setup || { _pfz_wine_log "ERROR: Wine setup failed"; return 1; }
+else
+    # Executed: strict mode, then run the given command (if any) in the prefix.
+    set -euo pipefail
+    _pfz_wine_setup
+    if (($#)); then
+        rc=0
+        "$@" || rc=$?
+        pfz_wine_stop
+        exit "$rc"
+    fi
+fi
