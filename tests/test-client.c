@@ -23,11 +23,13 @@
 /* The child's target: a little work, never a crash (unless asked). */
 static int child_target(const uint8_t *data, size_t size)
 {
-    volatile unsigned acc = 0;
+    unsigned acc = 0;
     size_t i;
 
     for (i = 0; i < size; i++)
         acc += data[i];
+    if (acc == 0xdeadbeefu) /* keeps the loop; never true for these short inputs */
+        return 1;
     if (size >= 5 && memcmp(data, "CRASH", 5) == 0 && getenv("PFZ_TEST_ALLOW_CRASH"))
         abort();
     return 0;
