@@ -10,6 +10,10 @@
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
 #include <apr_time.h>
+#ifdef _WIN32
+#include <apr_env.h>
+#include <windows.h>
+#endif
 
 #include "tests.h"
 #include "artifact.h"
@@ -33,6 +37,36 @@ static const char *scratch(const char *name)
     CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
     return dir;
 }
+
+#ifdef _WIN32
+/* The runner swallows the Ctrl-C it sends its coordinator (a handler, not
+ * SetConsoleCtrlHandler(NULL, TRUE), whose "ignore" flag children inherit). */
+static BOOL WINAPI swallow_ctrl(DWORD event)
+{
+    return event == CTRL_C_EVENT || event == CTRL_BREAK_EVENT;
+}
+
+/* Ctrl-C is a console event: the runner gets a console of its own, so the
+ * event it generates reaches only the processes it starts afterwards (never
+ * ctest, a shell or anything else on the console it was started from). Our
+ * standard handles stay what they were. */
+static void own_console(void)
+{
+    static int done;
+    HANDLE in = GetStdHandle(STD_INPUT_HANDLE), out = GetStdHandle(STD_OUTPUT_HANDLE),
+           err = GetStdHandle(STD_ERROR_HANDLE);
+
+    if (done)
+        return;
+    done = 1;
+    FreeConsole();
+    CU_ASSERT(AllocConsole());
+    SetStdHandle(STD_INPUT_HANDLE, in);
+    SetStdHandle(STD_OUTPUT_HANDLE, out);
+    SetStdHandle(STD_ERROR_HANDLE, err);
+    SetConsoleCtrlHandler(swallow_ctrl, TRUE);
+}
+#endif
 
 /* Runs target with args (NULL-terminated) and extra env ("NAME=value", NULL-
  * terminated or NULL); output goes to dir/out.txt. With interrupt_after_s > 0,
@@ -72,8 +106,29 @@ static run_t run_target(const char *target, const char *const *args, const char 
     apr_procattr_child_out_set(attr, out, NULL);
     apr_procattr_child_err_set(attr, out, NULL);
     apr_procattr_dir_set(attr, dir);
+#ifndef _WIN32
     apr_procattr_cmdtype_set(attr, APR_PROGRAM); /* our envp (APR_PROGRAM_ENV would ignore it) */
     CU_ASSERT_EQUAL_FATAL(apr_proc_create(&proc, target, argv, envp, attr, pfz_test_pool), APR_SUCCESS);
+#else
+    /* Windows: an envp replaces the whole environment (and the copy above
+     * is capped); the child inherits ours instead, with `env` set in it for
+     * the moment of the spawn. */
+    if (interrupt_after_s > 0)
+        own_console();
+    for (i = 0; env != NULL && env[i] != NULL; i++) {
+        const char *eq = strchr(env[i], '=');
+        apr_env_set(apr_pstrndup(pfz_test_pool, env[i], (apr_size_t)(eq - env[i])), eq + 1,
+                    pfz_test_pool);
+    }
+    apr_procattr_cmdtype_set(attr, APR_PROGRAM_ENV);
+    CU_ASSERT_EQUAL_FATAL(apr_proc_create(&proc, target, argv, NULL, attr, pfz_test_pool), APR_SUCCESS);
+    for (i = 0; env != NULL && env[i] != NULL; i++) {
+        const char *eq = strchr(env[i], '=');
+        apr_env_delete(apr_pstrndup(pfz_test_pool, env[i], (apr_size_t)(eq - env[i])),
+                       pfz_test_pool);
+    }
+    (void)envp;
+#endif
     apr_file_close(out);
     if (interrupt_after_s > 0) {
         /* Wait until a file with the prefix exists (an artifact), then a bit. */
@@ -95,7 +150,11 @@ static run_t run_target(const char *target, const char *const *args, const char 
             apr_sleep(100000);
         }
         apr_sleep((apr_interval_time_t)(interrupt_after_s * 1e6));
+#ifndef _WIN32
         apr_proc_kill(&proc, 2 /* SIGINT */);
+#else
+        CU_ASSERT(GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0)); /* Ctrl-C on our console */
+#endif
     }
     apr_proc_wait(&proc, &code, &why, APR_WAIT);
     r.seconds = (double)(apr_time_now() - t0) / 1e6;
