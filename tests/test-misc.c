@@ -80,6 +80,18 @@ static void test_temp_dir(void)
     CU_ASSERT_STRING_EQUAL(pfz__temp_dir(pool), "/tmp");
     if (saved != NULL)
         apr_env_set("TMPDIR", saved, pool);
+#else
+    /* GetTempPath: TMP wins; the trailing backslash is dropped. */
+    if (apr_env_get(&saved, "TMP", pool) != APR_SUCCESS)
+        saved = NULL;
+    apr_env_set("TMP", "C:\\Windows\\", pool);
+    CU_ASSERT_STRING_EQUAL(pfz__temp_dir(pool), "C:\\Windows");
+    apr_env_set("TMP", "C:\\", pool);
+    CU_ASSERT_STRING_EQUAL(pfz__temp_dir(pool), "C:\\"); /* a root keeps its backslash */
+    if (saved != NULL)
+        apr_env_set("TMP", saved, pool);
+    else
+        apr_env_delete("TMP", pool);
 #endif
     (void)saved;
     apr_pool_destroy(pool);
