@@ -150,6 +150,7 @@ typedef struct stress {
     volatile apr_uint32_t done_rounds;
     volatile apr_uint32_t ok, closed, bad, stop;
     volatile apr_uint32_t epoch[8]; /* per caller: iterations finished */
+    volatile apr_uint32_t exited;   /* callers that left their loop */
     int ncallers;
     apr_array_header_t *retired; /* set by the cleaner when it is done */
     apr_pool_t *pool;
@@ -193,8 +194,12 @@ static void *APR_THREAD_FUNC caller_main(apr_thread_t *t, void *arg)
             apr_atomic_inc32(&st->ok);
         else if (rv == PFZ_ESHMCLOSED)
             apr_atomic_inc32(&st->closed);
-        else
+        else {
+            char msg[128];
             apr_atomic_inc32(&st->bad); /* a "finding" or an error: must not happen */
+            fprintf(stderr, "\n    stress: unexpected status %d: %s\n", rv,
+                    pfz__strerror(rv, msg, sizeof msg));
+        }
         if (rv != APR_SUCCESS && rv != PFZ_ESHMCLOSED) {
             pfz__exit_t how;
             pfz__kill_reason_e why;
@@ -202,6 +207,12 @@ static void *APR_THREAD_FUNC caller_main(apr_thread_t *t, void *arg)
         }
         apr_atomic_inc32(&st->epoch[c->slot_index]);
     }
+    /* Leave together: on Linux a worker dies with the thread that spawned it
+     * (PR_SET_PDEATHSIG), and a slot's worker may be mid-call for another
+     * caller of the same slot. */
+    apr_atomic_inc32(&st->exited);
+    while (apr_atomic_read32(&st->exited) < (apr_uint32_t)st->ncallers)
+        apr_sleep(1000);
     pfz__fuzz_result_free(&r);
     apr_thread_exit(t, APR_SUCCESS);
     return NULL;
