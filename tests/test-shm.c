@@ -459,6 +459,8 @@ int pfz_test_child_shm(void)
         return child_argv();
     if (strncmp(mode, "crash-", 6) == 0)
         return child_crash(mode);
+    if (strncmp(mode, "exitcode-", 9) == 0)
+        ExitProcess((UINT)strtoul(mode + 9, NULL, 16));
 #endif
     if (strcmp(mode, "interrupt") == 0) {
         /* For test-misc.c: here, so the runner itself never has its
@@ -1214,6 +1216,39 @@ static void test_win32_exceptions(void)
     }
     apr_pool_destroy(pool);
 }
+
+/* Exit codes that are not in the table: NTSTATUS errors are exceptions,
+ * the Ctrl-C exit and other values are plain codes (big ones in hex). */
+static void test_win32_exit_codes(void)
+{
+    static const struct {
+        const char *mode;
+        pfz__exit_kind_e kind;
+        apr_uint32_t code;
+        int crash;
+        const char *desc;
+    } cases[] = {
+        {"exitcode-C0000135", PFZ__EXIT_EXCEPTION, 0xC0000135u, 1, "exception 0xC0000135"},
+        {"exitcode-C000013A", PFZ__EXIT_CODE, 0xC000013Au, 0, "exit code 0xC000013A"},
+        {"exitcode-12345", PFZ__EXIT_CODE, 0x12345u, 0, "exit code 0x00012345"},
+        {"exitcode-2A", PFZ__EXIT_CODE, 42u, 0, "exit code 42"},
+        {"exitcode-C0000409", PFZ__EXIT_EXCEPTION, 0xC0000409u, 1,
+         "exception 0xC0000409 (stack buffer overrun / fast fail)"},
+    };
+    apr_pool_t *pool;
+    pfz__exit_t how;
+    size_t i;
+
+    CU_ASSERT_FATAL(apr_pool_create(&pool, pfz_test_pool) == APR_SUCCESS);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        CU_ASSERT_FATAL(run_mode(cases[i].mode, NULL, &how, pool) == APR_SUCCESS);
+        CU_ASSERT(how.kind == cases[i].kind);
+        CU_ASSERT(how.code == cases[i].code);
+        CU_ASSERT(how.crash == cases[i].crash);
+        CU_ASSERT_STRING_EQUAL(how.desc, cases[i].desc);
+    }
+    apr_pool_destroy(pool);
+}
 #endif
 
 void pfz_test_register_shm(void)
@@ -1236,5 +1271,6 @@ void pfz_test_register_shm(void)
 #ifdef _WIN32
     PFZ_TEST_ADD(s, test_win32_argv);
     PFZ_TEST_ADD(s, test_win32_exceptions);
+    PFZ_TEST_ADD(s, test_win32_exit_codes);
 #endif
 }
