@@ -32,7 +32,9 @@ const char *pfz__strerror(apr_status_t st, char *buf, apr_size_t len);
 
 /* Logging to stderr, one whole line per call (safe from several threads). */
 void pfz__log(const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    __attribute__((format(__MINGW_PRINTF_FORMAT, 1, 2))) /* C99 stdio, not msvcrt's */
+#elif defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;

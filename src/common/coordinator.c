@@ -191,6 +191,46 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
     apr_pool_destroy(p);
 }
 
+/* The worker reported that the value in its region leaks memory: save it as
+ * leak-<sha1> (never added to the corpus) with LeakSanitizer's report, and
+ * restart the worker so that its heap (and LSan's view of it) starts clean. */
+static void handle_leak(pfz__coord_t *c, pfz__wslot_t *s)
+{
+    pfz__exit_t how;
+    pfz__kill_reason_e reason;
+    const char *path = NULL, *sig;
+    apr_pool_t *p;
+    int dup;
+
+    apr_pool_create(&p, s->pool);
+    pfz__log("==%d== ERROR: portfuzz: memory leak detected by LeakSanitizer in worker %d",
+             s->id, s->id);
+    memset(&how, 0, sizeof how);
+    apr_cpystrn(how.desc, "leak", sizeof how.desc);
+    sig = signature("leak", &how, pfz__worker_log_path(s->worker), p);
+    apr_thread_mutex_lock(c->mu);
+    dup = apr_hash_get(c->signatures, sig, APR_HASH_KEY_STRING) != NULL;
+    if (!dup)
+        apr_hash_set(c->signatures, apr_pstrdup(c->pool, sig), APR_HASH_KEY_STRING, "");
+    c->leaks++;
+    if (c->first_finding_code == 0)
+        c->first_finding_code = (int)c->o->error_exitcode;
+    apr_thread_mutex_unlock(c->mu);
+    if (!dup || !c->o->keep_going) {
+        if (pfz__artifact_save(&path, c->o->artifact_prefix, c->o->exact_artifact_path, "leak",
+                               s->res.input, s->res.input_size, p) == APR_SUCCESS)
+            show_worker_log(c, s, path, p);
+    } else {
+        pfz__log("INFO: leak in worker %d is a duplicate of one already saved; not saved again", s->id);
+    }
+    pfz__worker_kill(s->worker, PFZ__KILL_CLEANUP);
+    pfz__worker_reap(s->worker, &how, &reason);
+    s->entries_sent = s->features_sent = 0;
+    if (!c->o->keep_going)
+        pfz__coord_request_stop(c, (int)c->o->error_exitcode);
+    apr_pool_destroy(p);
+}
+
 /* (mu held) Takes the corpus entries and features this worker lacks. */
 static void catch_up(pfz__coord_t *c, pfz__wslot_t *s, pfz__fuzz_args_t *a,
                      apr_array_header_t *inbox, size_t *nent, size_t *nfeat)
@@ -235,6 +275,13 @@ static void maybe_inited(pfz__coord_t *c)
     if (!c->inited && c->next_seed >= c->seeds->nelts && c->seeds_inflight == 0) {
         c->inited = 1;
         status_line(c, "INITED");
+        /* Judged from what the seeds reached: gcc's trace-pc registers
+         * nothing up front, so only executions tell. */
+        if (c->corpus->features.count == 0)
+            pfz__log("WARNING: the target has no coverage instrumentation (the seeds reached no "
+                     "coverage); fuzzing blindly. Compile it with -fsanitize=fuzzer-no-link "
+                     "(clang), -fsanitize-coverage=trace-pc,trace-cmp (gcc) or "
+                     "/fsanitize-coverage=inline-8bit-counters (MSVC).");
     }
 }
 
@@ -318,6 +365,13 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             pfz__log("ERROR: call to worker %d failed: %s", s->id, pfz__strerror(st, msg, sizeof msg));
             pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
             break;
+        }
+        if (s->res.reply.status == PFZ__RS_LEAK) {
+            apr_thread_mutex_lock(c->mu);
+            c->total_execs += s->res.reply.execs;
+            apr_thread_mutex_unlock(c->mu);
+            handle_leak(c, s);
+            continue;
         }
         if (s->res.reply.status == PFZ__RS_ERROR) {
             pfz__log("ERROR: worker %d: %s", s->id, s->res.reply.err);
@@ -405,6 +459,7 @@ static void print_final(pfz__coord_t *c)
         fprintf(stderr, "stat::crashes:                  %" APR_UINT64_T_FMT "\n", c->crashes);
         fprintf(stderr, "stat::timeouts:                 %" APR_UINT64_T_FMT "\n", c->timeouts);
         fprintf(stderr, "stat::ooms:                     %" APR_UINT64_T_FMT "\n", c->ooms);
+        fprintf(stderr, "stat::leaks:                    %" APR_UINT64_T_FMT "\n", c->leaks);
         fprintf(stderr, "stat::workers:                  %d\n", c->nworkers);
     }
     fprintf(stderr, "Done %" APR_UINT64_T_FMT " runs in %lu second(s)\n", c->total_execs,
@@ -538,13 +593,9 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
         }
     }
     pfz__log("INFO: Seed: %" APR_UINT64_T_FMT, c->seed);
-    pfz__log("INFO: Loaded %zu coverage counters%s", pfz__cov_counters(),
-             pfz__cov_instrumented() ? "" : "");
-    if (!pfz__cov_instrumented())
-        pfz__log("WARNING: the target has no coverage instrumentation; fuzzing blindly. "
-                 "Compile it with -fsanitize=fuzzer-no-link (clang), "
-                 "-fsanitize-coverage=trace-pc,trace-cmp (gcc) or "
-                 "/fsanitize-coverage=inline-8bit-counters (MSVC).");
+    if (pfz__cov_counters() > 0)
+        pfz__log("INFO: Loaded %zu coverage counters (inline 8-bit counters / guards)",
+                 pfz__cov_counters());
     load_seeds(c, pool, 0);
     for (i = 0; i < c->seeds->nelts; i++)
         largest = PFZ_MAX(largest, APR_ARRAY_IDX(c->seeds, i, pfz__input_t).size);

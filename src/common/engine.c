@@ -66,6 +66,7 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
         so.only_ascii = (int)o.only_ascii;
         so.use_value_profile = (int)o.use_value_profile;
         so.use_cmp = (int)o.use_cmp;
+        so.detect_leaks = (int)o.detect_leaks;
         rc = pfz__worker_serve(&so, pool);
     } else if (o.nfiles > 0) {
         rc = pfz__reproduce(&o, pool);

@@ -720,15 +720,16 @@ static apr_status_t mutator_cleanup(void *p)
     if (current == m)
         current = NULL;
     free(m->scratch);
-    m->scratch = NULL;
-    m->scratch_cap = 0;
+    free(m);
     return APR_SUCCESS;
 }
 
 apr_status_t pfz__mutator_create(pfz__mutator_t **mp, const pfz__mutator_opts_t *opts,
                                  apr_pool_t *pool)
 {
-    pfz__mutator_t *m = apr_pcalloc(pool, sizeof(*m));
+    /* malloc, not the pool: LeakSanitizer does not scan APR's pool memory, so
+     * the scratch buffer would look leaked if only a pool object pointed to it. */
+    pfz__mutator_t *m = calloc(1, sizeof(*m));
     apr_status_t st;
     *mp = NULL;
     if (m == NULL)
@@ -738,8 +739,10 @@ apr_status_t pfz__mutator_create(pfz__mutator_t **mp, const pfz__mutator_opts_t 
     m->use_cmp = opts->use_cmp;
     m->dict = opts->dict;
     st = pfz__dict_auto_create(&m->auto_dict, AUTO_DICT_CAPACITY, pool);
-    if (st != APR_SUCCESS)
+    if (st != APR_SUCCESS) {
+        free(m);
         return st;
+    }
     apr_pool_cleanup_register(pool, m, mutator_cleanup, apr_pool_cleanup_null);
     *mp = m;
     return APR_SUCCESS;

@@ -150,6 +150,20 @@ const char *pfz__temp_dir(apr_pool_t *pool);
  * allocation (usable from a signal or exception handler). */
 void pfz__raw_stderr(const char *msg, apr_size_t len);
 
+/* ------------------------------------------------- leak detection (LSan) */
+
+typedef void (*pfz__malloc_hook_fn)(const volatile void *ptr, apr_size_t size);
+typedef void (*pfz__free_hook_fn)(const volatile void *ptr);
+
+/** Installs allocation hooks when the process runs under a sanitizer that
+ * offers them (ASan/LSan); returns 1 if installed, 0 if not available
+ * (uninstrumented builds, Windows). */
+int pfz__leak_hooks_install(pfz__malloc_hook_fn m, pfz__free_hook_fn f);
+
+/** Runs LeakSanitizer's recoverable leak check (its report goes to stderr);
+ * returns 1 if leaks were found, 0 if none or if LSan is not linked in. */
+int pfz__leak_check(void);
+
 /** Platform-specific sanitizer exit codes and crash decoration are not needed
  * here: the common layer treats any non-zero exit of a worker as a finding. */
 

@@ -41,6 +41,29 @@ typedef struct server {
     size_t orig_cap;
 } server_t;
 
+/* Leak detection: allocation hooks count mallocs and frees during each
+ * execution (only while the target runs); an execution that ends with more
+ * mallocs than frees gets LeakSanitizer's check, as libFuzzer does. The
+ * counters belong to the fuzzing thread; the hooks run on the thread that
+ * allocates, so they count only while `counting` is set by that thread. */
+static volatile int leak_counting;
+static volatile size_t leak_mallocs, leak_frees;
+static int leak_detect;
+
+static void on_malloc(const volatile void *p, apr_size_t n)
+{
+    (void)p;
+    (void)n;
+    if (leak_counting)
+        leak_mallocs++;
+}
+
+static void on_free(const volatile void *p)
+{
+    if (leak_counting && p != NULL)
+        leak_frees++;
+}
+
 /* Runs the value in the region once. */
 static inline void run_value(server_t *s, size_t size)
 {
@@ -56,7 +79,12 @@ static inline void run_value(server_t *s, size_t size)
     memcpy(copy, PFZ__SHM_VALUE(hdr), size);
     hdr->exec_seq = seq; /* odd: running */
     pfz__cov_set_running(1); /* comparison hooks record the target's compares only */
+    if (leak_detect) {
+        leak_mallocs = leak_frees = 0;
+        leak_counting = 1;
+    }
     s->opts->target(copy, size);
+    leak_counting = 0;
     pfz__cov_set_running(0);
     hdr->exec_seq = seq + 1;
     hdr->exec_count++;
@@ -162,6 +190,14 @@ static apr_status_t fuzz_loop(server_t *s)
         hdr->value_len = size;
         run_value(s, size);
         execs++;
+        if (leak_detect && leak_mallocs > leak_frees && pfz__leak_check()) {
+            /* The value in the region leaks: reported, never added. */
+            s->reply.features.n = 0;
+            s->reply.execs = execs;
+            s->reply.elapsed_us = pfz__now_us() - start;
+            pfz__cov_reset();
+            return reply(s, PFZ__RS_LEAK);
+        }
         n = pfz__cov_collect(&s->known, s->feat, FEATURE_SCRATCH, 1);
         if (n > 0) {
             pfz__mutator_note_new(s->mut);
@@ -340,6 +376,7 @@ int pfz__worker_serve(const pfz__server_opts_t *opts, apr_pool_t *pool)
     }
     pfz__cov_init();
     pfz__cov_set_running(0);
+    leak_detect = opts->detect_leaks && pfz__leak_hooks_install(on_malloc, on_free);
     for (;;) {
         st = pfz__rpc_read_call(s.calls, &s.buf, &s.call);
         if (APR_STATUS_IS_EOF(st))

@@ -11,6 +11,7 @@ typedef struct pfz__server_opts {
     int only_ascii;
     int use_value_profile;
     int use_cmp;
+    int detect_leaks; /* -detect_leaks (needs LeakSanitizer in the target) */
 } pfz__server_opts_t;
 
 /** Serves calls on the inherited channels until the coordinator closes them.

@@ -143,3 +143,24 @@ void pfz__posix_complain(const char *what)
     line[10 + len] = '\n';
     pfz__raw_stderr(line, 10 + len + 1);
 }
+
+/* ------------------------------------------------- leak detection (LSan) */
+
+/* The sanitizer runtimes define these when the target is linked with ASan or
+ * LSan; weak references are NULL otherwise. */
+int __sanitizer_install_malloc_and_free_hooks(void (*m)(const volatile void *, size_t),
+                                              void (*f)(const volatile void *))
+    __attribute__((weak));
+int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
+int pfz__leak_hooks_install(pfz__malloc_hook_fn m, pfz__free_hook_fn f)
+{
+    if (__sanitizer_install_malloc_and_free_hooks == NULL || __lsan_do_recoverable_leak_check == NULL)
+        return 0;
+    return __sanitizer_install_malloc_and_free_hooks(m, f) != 0;
+}
+
+int pfz__leak_check(void)
+{
+    return __lsan_do_recoverable_leak_check != NULL && __lsan_do_recoverable_leak_check() != 0;
+}
