@@ -385,6 +385,70 @@ static void test_runs_and_corpus(void)
     CU_ASSERT(named_ok);
 }
 
+static void put(const char *dir, const char *name, const char *content)
+{
+    CU_ASSERT_EQUAL(pfz__write_atomic(apr_pstrcat(pfz_test_pool, dir, "/", name, NULL), content,
+                                      strlen(content), pfz_test_pool), APR_SUCCESS);
+}
+
+/* -merge=1 keeps a covering set, leaves the crashing input out, and a second
+ * merge (resumed from the control file) adds nothing. */
+static void test_merge(void)
+{
+    const char *dir = scratch("merge");
+    const char *in = apr_pstrcat(pfz_test_pool, dir, "/in", NULL);
+    const char *out = apr_pstrcat(pfz_test_pool, dir, "/out", NULL);
+    const char *ctl = apr_pstrcat(pfz_test_pool, "-merge_control_file=", dir, "/ctl", NULL);
+    const char *args[] = {"-merge=1", ctl, out, in, NULL};
+    apr_array_header_t *files = apr_array_make(pfz_test_pool, 8, sizeof(const char *));
+    run_t r;
+
+    apr_dir_make_recursive(in, APR_FPROT_OS_DEFAULT, pfz_test_pool);
+    put(in, "a", "abc");
+    put(in, "a2", "abd");    /* same coverage as "a": one of them is enough */
+    put(in, "bang", "!");    /* reaches the '!' branch */
+    put(in, "crash", "!C");  /* crashes: left out, the merge goes on */
+    put(in, "bx", "!x");     /* the switch on data[1] */
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "MERGE-OUTER: 3 new files"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "crashes"));
+    pfz__list_files_for_test(files, out);
+    CU_ASSERT_EQUAL(files->nelts, 3);
+    /* Again: the output already covers everything. */
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "MERGE-OUTER: 0 new files"));
+    /* A merge with one directory is a usage error. */
+    {
+        const char *bad[] = {"-merge=1", out, NULL};
+        r = run_target(pfz_test_target("tests/targets/kinds"), bad, NULL, dir, 0, NULL);
+        CU_ASSERT_EQUAL(r.code, 1);
+    }
+}
+
+/* -minimize_crash=1 -exact_artifact_path=P file: the smallest crashing input. */
+static void test_minimize_file(void)
+{
+    const char *dir = scratch("minimize");
+    const char *in = apr_pstrcat(pfz_test_pool, dir, "/long-crash", NULL);
+    const char *outp = apr_pstrcat(pfz_test_pool, dir, "/min", NULL);
+    const char *args[] = {"-minimize_crash=1",
+                          apr_pstrcat(pfz_test_pool, "-exact_artifact_path=", outp, NULL), in, NULL};
+    uint8_t *d;
+    size_t n;
+    run_t r;
+
+    put(dir, "long-crash", "!Cpadding-that-is-not-needed-at-all");
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_EQUAL_FATAL(pfz__read_file(outp, &d, &n, 1 << 20, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT(n == 2 && memcmp(d, "!C", 2) == 0);
+    free(d);
+}
+
 /* Coverage-guided discovery: each planted bug must be found within the cap. */
 static void expect_found(const char *rel, int asan)
 {
@@ -447,6 +511,8 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_bad_command_lines);
     PFZ_TEST_ADD(s, test_runs_and_corpus);
     PFZ_TEST_ADD(s, test_planted_crash_found_and_reproduced);
+    PFZ_TEST_ADD(s, test_merge);
+    PFZ_TEST_ADD(s, test_minimize_file);
     PFZ_TEST_ADD(s, test_keep_going_every_kind);
     PFZ_TEST_ADD(s, test_interrupt_keeps_findings);
     PFZ_TEST_ADD(s, test_finds_magic);

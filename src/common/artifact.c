@@ -80,7 +80,9 @@ apr_status_t pfz__artifact_save(const char **out, const char *prefix, const char
     apr_status_t st;
 
     pfz__sha1_hex(data, len, hex);
-    path = exact_path ? exact_path : apr_pstrcat(pool, prefix ? prefix : "", kind, "-", hex, NULL);
+    path = exact_path ? exact_path
+           : strncmp(kind, "minimized-from-", 15) == 0 ? apr_pstrcat(pool, prefix ? prefix : "", kind, NULL)
+                                                      : apr_pstrcat(pool, prefix ? prefix : "", kind, "-", hex, NULL);
     st = pfz__write_atomic(path, data, len, pool);
     if (st != APR_SUCCESS) {
         pfz__log("ERROR: cannot write the %s artifact to '%s': %s. The input (%zu bytes, sha1 %s) "

@@ -467,46 +467,57 @@ static void print_final(pfz__coord_t *c)
     apr_thread_mutex_unlock(c->mu);
 }
 
-/* Minimizes the first crash with a fresh worker: each MINIMIZE call tries
- * smaller variants; one that crashes kills the worker and becomes the input of
- * the next call; a call that finds none ends it. A crash during minimization
- * thus always leaves the smallest crashing input so far. */
-static void minimize_crash(pfz__coord_t *c, const char *exe, const char *const *argv)
+/* Minimizes a crashing input with a fresh worker, watched by its own
+ * watchdog: each MINIMIZE call tries smaller variants; one that crashes kills
+ * the worker and becomes the input of the next call; a call that finds none
+ * (or a variant that hangs) ends it. A crash during minimization thus always
+ * leaves the smallest crashing input so far. Writes the result to
+ * -exact_artifact_path, or to minimized-from-<sha1 of the original>. Returns 1
+ * if it wrote a smaller input. */
+int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *const *argv,
+                        const uint8_t *input, size_t orig, apr_pool_t *pool)
 {
+    pfz__coord_t c;
+    pfz__wslot_t slot;
     pfz__worker_cfg_t cfg;
-    pfz__worker_t *w;
-    pfz__fuzz_result_t res;
     pfz__fuzz_args_t a;
     apr_pool_t *p;
-    uint8_t *cur = c->to_minimize;
-    size_t size = c->to_minimize_size, orig = size;
-    uint64_t deadline = pfz__now_us() + (uint64_t)c->o->max_minimize_time * 1000000u;
+    uint8_t *cur = NULL;
+    size_t size = orig;
+    uint64_t deadline = pfz__now_us() + (uint64_t)o->max_minimize_time * 1000000u;
     const char *path = NULL;
-    apr_status_t st;
+    apr_status_t st, rv;
+    int wrote = 0;
 
-    if (size <= 1 || c->o->max_minimize_time == 0 || pfz__interrupted())
-        return;
-    apr_pool_create(&p, c->pool);
+    if (orig <= 1 || o->max_minimize_time == 0 || pfz__interrupted())
+        return 0;
+    apr_pool_create(&p, pool);
+    memset(&c, 0, sizeof c);
+    memset(&slot, 0, sizeof slot);
+    c.o = o;
+    c.pool = p;
+    c.nworkers = 1;
+    c.slots = &slot;
+    slot.coord = &c;
+    slot.pool = p;
     memset(&cfg, 0, sizeof cfg);
-    cfg.id = c->nworkers;
     cfg.exe = exe;
     cfg.argv = argv;
-    cfg.value_capacity = PFZ_MAX(size, c->max_len);
-    cfg.log_path = NULL;
-    {
-        static const char *const env[] = {"PORTFUZZ_QUIET_CRASH=1", NULL};
-        cfg.env_extra = env;
-    }
-    if (pfz__worker_create(&w, &cfg, p) != APR_SUCCESS) {
+    cfg.value_capacity = orig;
+    if (apr_thread_mutex_create(&c.mu, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS ||
+        pfz__worker_create(&slot.worker, &cfg, p) != APR_SUCCESS ||
+        (cur = malloc(orig)) == NULL) {
         apr_pool_destroy(p);
-        return;
+        return 0;
     }
-    memset(&res, 0, sizeof res);
-    pfz__log("INFO: minimizing the crash (%zu bytes; -minimize_crash=0 turns this off)", size);
+    memcpy(cur, input, orig);
+    apr_thread_create(&c.watchdog, NULL, pfz__watchdog_main, &c, p);
+    pfz__log("INFO: minimizing the crash (%zu bytes; -minimize_crash=0 turns this off)", orig);
     while (pfz__now_us() < deadline && !pfz__interrupted()) {
         pfz__exit_t how;
         pfz__kill_reason_e reason;
-        if (pfz__worker_start(w) != APR_SUCCESS)
+        uint8_t *next;
+        if (pfz__worker_start(slot.worker) != APR_SUCCESS)
             break;
         memset(&a, 0, sizeof a);
         a.type = PFZ__CALL_MINIMIZE;
@@ -514,35 +525,39 @@ static void minimize_crash(pfz__coord_t *c, const char *exe, const char *const *
         a.value.size = size;
         a.max_len = (uint32_t)size;
         a.time_budget_us = deadline - pfz__now_us();
-        a.deadline_us = a.time_budget_us + (uint64_t)c->o->timeout * 1000000u + 5000000u;
-        st = pfz__client_call(w, &a, &res);
+        a.deadline_us = a.time_budget_us + (uint64_t)o->timeout * 1000000u + 5000000u;
+        st = pfz__client_call(slot.worker, &a, &slot.res);
         if (st != PFZ_EWORKERDIED)
             break; /* no smaller variant crashes (or an error): done */
-        pfz__worker_reap(w, &how, &reason);
-        if (reason != PFZ__KILL_NONE || res.input_size >= size || !(res.exec_seq & 1))
+        pfz__worker_reap(slot.worker, &how, &reason);
+        if (reason != PFZ__KILL_NONE || slot.res.input_size >= size || !(slot.res.exec_seq & 1))
             break; /* a hang or something else: keep what we have */
-        if (cur != c->to_minimize)
-            free(cur);
-        cur = malloc(res.input_size ? res.input_size : 1);
-        if (cur == NULL)
+        next = malloc(slot.res.input_size ? slot.res.input_size : 1);
+        if (next == NULL)
             break;
-        memcpy(cur, res.input, res.input_size);
-        size = res.input_size;
+        memcpy(next, slot.res.input, slot.res.input_size);
+        free(cur);
+        cur = next;
+        size = slot.res.input_size;
     }
-    pfz__worker_destroy(w);
-    if (size < orig && cur != NULL) {
+    pfz__coord_request_stop(&c, 0);
+    pfz__worker_cleanup(slot.worker);
+    if (c.watchdog != NULL)
+        apr_thread_join(&rv, c.watchdog);
+    pfz__worker_destroy(slot.worker);
+    pfz__fuzz_result_free(&slot.res);
+    if (size < orig) {
         char hex[PFZ__SHA1_HEX_LEN + 1];
-        pfz__sha1_hex(c->to_minimize, orig, hex);
+        pfz__sha1_hex(input, orig, hex);
         pfz__log("INFO: minimized the crash from %zu to %zu bytes", orig, size);
-        pfz__artifact_save(&path, c->o->artifact_prefix, NULL,
-                           apr_pstrcat(p, "minimized-from", NULL), cur, size, p);
+        wrote = pfz__artifact_save(&path, o->artifact_prefix, o->exact_artifact_path,
+                                   apr_pstrcat(p, "minimized-from-", hex, NULL), cur, size, p) == APR_SUCCESS;
     } else {
         pfz__log("INFO: the crash could not be minimized below %zu bytes", orig);
     }
-    if (cur != c->to_minimize)
-        free(cur);
-    pfz__fuzz_result_free(&res);
+    free(cur);
     apr_pool_destroy(p);
+    return wrote;
 }
 
 /* (mu held) Appends a line to -plot_data. */
@@ -720,8 +735,11 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
         apr_thread_join(&rv, c->slots[i].thread);
     if (c->watchdog != NULL)
         apr_thread_join(&rv, c->watchdog);
-    if (c->to_minimize != NULL && c->exit_code == (int)o->error_exitcode)
-        minimize_crash(c, exe, wargv);
+    if (c->to_minimize != NULL && c->exit_code == (int)o->error_exitcode) {
+        pfz__options_t mo = *o;
+        mo.exact_artifact_path = NULL; /* that path already holds the crash itself */
+        pfz__minimize_input(&mo, exe, wargv, c->to_minimize, c->to_minimize_size, pool);
+    }
     if (o->plot_data)
         plot(c, pool);
     print_final(c);

@@ -65,6 +65,13 @@ struct pfz__coord {
 /** Runs a fuzzing campaign per the options; returns the exit status. */
 int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool);
 
+/** -merge=1 OUT IN... (merge.c); returns the exit status. */
+int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool);
+
+/** Minimizes a crashing input in a fresh worker (see coordinator.c). */
+int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *const *argv,
+                        const uint8_t *input, size_t size, apr_pool_t *pool);
+
 /** The watchdog thread (watchdog.c). */
 void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *coord);
 

@@ -42,10 +42,18 @@
 #if defined(_MSC_VER) && !defined(__clang__)
 #include <intrin.h>
 #pragma intrinsic(_ReturnAddress)
-#define PFZ_RETADDR() ((uintptr_t)_ReturnAddress())
+#define PFZ_ABS_RETADDR() ((uintptr_t)_ReturnAddress())
 #else
-#define PFZ_RETADDR() ((uintptr_t)__builtin_return_address(0))
+#define PFZ_ABS_RETADDR() ((uintptr_t)__builtin_return_address(0))
 #endif
+
+/* Return addresses are absolute, and with PIE + ASLR every process (every
+ * worker, every restart) maps the code somewhere else. Features must mean the
+ * same thing in every process, so PCs are taken relative to an anchor in the
+ * same executable (this file is linked into it): the offset between the
+ * target's code and ours is fixed at link time. */
+#define PFZ_ANCHOR ((uintptr_t)&pfz__cov_reset)
+#define PFZ_RETADDR() (PFZ_ABS_RETADDR() - PFZ_ANCHOR)
 
 /* ------------------------------------------------------------ layout */
 

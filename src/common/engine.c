@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "options.h"
 #include "platform.h"
+#include "artifact.h"
 #include "reproduce.h"
 #include "worker_server.h"
 
@@ -24,6 +25,51 @@ int pfz_main(int *argc, char ***argv, pfz_target_fn target)
     memset(&h, 0, sizeof h);
     h.target = target;
     return pfz__main(argc, argv, &h);
+}
+
+/* 1 if the command line says flag=value literally (defaults do not count):
+ * -minimize_crash is on by default for campaigns but, with files, means
+ * "minimize these" only when asked for. */
+static int explicit_flag(int argc, char **argv, const char *flag)
+{
+    int i;
+
+    for (i = 1; i < argc; i++)
+        if (strcmp(argv[i], flag) == 0)
+            return 1;
+    return 0;
+}
+
+/* -minimize_crash=1 [-exact_artifact_path=P] file...: minimizes each crashing
+ * file in a worker and writes the smallest crashing variant. */
+static int minimize_files(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
+{
+    char *exe = NULL, msg[128];
+    const char **wargv = apr_pcalloc(pool, sizeof(char *) * (size_t)(argc + 1));
+    int i;
+    apr_status_t st;
+
+    if ((st = pfz__self_exe(&exe, pool)) != APR_SUCCESS) {
+        pfz__log("ERROR: cannot find this program's own path: %s", pfz__strerror(st, msg, sizeof msg));
+        return PFZ_EXIT_USAGE;
+    }
+    /* The workers get the flags but not the files (they would only be parsed). */
+    for (i = 0; i < argc; i++)
+        wargv[i] = argv[i];
+    pfz__interrupt_install();
+    pfz__cov_set_running(0);
+    for (i = 0; i < o->nfiles; i++) {
+        uint8_t *data;
+        size_t len;
+        if ((st = pfz__read_file(o->files[i], &data, &len, (size_t)1 << 30, pool)) != APR_SUCCESS) {
+            pfz__log("ERROR: cannot read input file '%s': %s", o->files[i], pfz__strerror(st, msg, sizeof msg));
+            return PFZ_EXIT_USAGE;
+        }
+        pfz__log("INFO: minimizing '%s' (%zu bytes)", o->files[i], len);
+        pfz__minimize_input(o, exe, wargv, data, len, pool);
+        free(data);
+    }
+    return pfz__interrupted() ? PFZ_EXIT_INTERRUPTED : PFZ_EXIT_OK;
 }
 
 int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
@@ -68,6 +114,11 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
         so.use_cmp = (int)o.use_cmp;
         so.detect_leaks = (int)o.detect_leaks;
         rc = pfz__worker_serve(&so, pool);
+    } else if (o.merge) {
+        pfz__cov_set_running(0);
+        rc = pfz__merge(&o, *argv, *argc, pool);
+    } else if (o.nfiles > 0 && explicit_flag(*argc, *argv, "-minimize_crash=1")) {
+        rc = minimize_files(&o, *argv, *argc, pool);
     } else if (o.nfiles > 0) {
         rc = pfz__reproduce(&o, pool);
     } else {

@@ -18,14 +18,20 @@ static void hang(void)
         spin++;
 }
 
+/* Kept in a global and touched through volatile pointers: otherwise the
+ * compiler may elide allocations that are never read (clang does at -O1). */
+static char *volatile held[64];
+
 static void grow(void)
 {
-    size_t i;
+    size_t i, j;
     for (i = 0; i < 64; i++) { /* up to 4 GiB, touched so it is resident */
-        char *p = malloc(64u << 20);
+        volatile char *p = malloc(64u << 20);
         if (p == NULL)
             break;
-        memset(p, (int)i + 1, 64u << 20);
+        for (j = 0; j < (64u << 20); j += 4096)
+            p[j] = (char)(i + 1);
+        held[i] = (char *)p;
     }
     hang(); /* hold it until the coordinator kills us */
 }
