@@ -269,7 +269,9 @@ static void test_planted_crash_found_and_reproduced(void)
 static void test_keep_going_every_kind(void)
 {
     const char *dir = scratch("kinds");
-    const char *args[] = {"-workers=2", "-seed=3", "-keep_going=1", "-timeout=1",
+    /* -timeout=2: on a loaded 2-core machine, growing to the memory limit can
+     * itself take over a second. */
+    const char *args[] = {"-workers=2", "-seed=3", "-keep_going=1", "-timeout=2",
                           "-rss_limit_mb=300", "-max_total_time=40", "-print_final_stats=1",
                           apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), NULL};
     run_t r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0, NULL);
@@ -449,6 +451,44 @@ static void test_minimize_file(void)
     free(d);
 }
 
+/* -dict: a good dictionary is used; a bad line is an error naming file and
+ * line. -plot_data writes its time series. */
+static void test_dict_and_plot(void)
+{
+    const char *dir = scratch("dict");
+    const char *good = apr_pstrcat(pfz_test_pool, dir, "/good.dict", NULL);
+    const char *bad = apr_pstrcat(pfz_test_pool, dir, "/bad.dict", NULL);
+    const char *plot = apr_pstrcat(pfz_test_pool, dir, "/plot.csv", NULL);
+    const char *args[] = {"-workers=2", "-seed=2", "-runs=30000", "-max_len=4",
+                          apr_pstrcat(pfz_test_pool, "-dict=", good, NULL),
+                          apr_pstrcat(pfz_test_pool, "-plot_data=", plot, NULL), NULL};
+    const char *bargs[] = {apr_pstrcat(pfz_test_pool, "-dict=", bad, NULL), NULL};
+    uint8_t *d;
+    size_t n;
+    run_t r;
+
+    put(dir, "good.dict", "# comment\nkw1=\"FUZ\"\n\"\\x21\"\n");
+    put(dir, "bad.dict", "kw=\"ok\"\nthis is not a dictionary line\n");
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "-dict: 2 entries"));
+    CU_ASSERT_EQUAL_FATAL(pfz__read_file(plot, &d, &n, 1 << 20, pfz_test_pool), APR_SUCCESS);
+    {
+        char *text = apr_pstrmemdup(pfz_test_pool, (const char *)d, n);
+        int commas = 0;
+        char *p;
+        for (p = text; *p && *p != '\n'; p++)
+            commas += *p == ',';
+        CU_ASSERT(n > 0 && commas == 5);
+    }
+    free(d);
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), bargs, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "bad.dict:2"));
+    show_on_failure(r.code == 1, &r);
+}
+
 /* Coverage-guided discovery: each planted bug must be found within the cap. */
 static void expect_found(const char *rel, int asan)
 {
@@ -512,6 +552,7 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_runs_and_corpus);
     PFZ_TEST_ADD(s, test_planted_crash_found_and_reproduced);
     PFZ_TEST_ADD(s, test_merge);
+    PFZ_TEST_ADD(s, test_dict_and_plot);
     PFZ_TEST_ADD(s, test_minimize_file);
     PFZ_TEST_ADD(s, test_keep_going_every_kind);
     PFZ_TEST_ADD(s, test_interrupt_keeps_findings);

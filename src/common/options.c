@@ -46,7 +46,6 @@ static const opt_desc_t opts[] = {
     I(detect_leaks, 0, 1, "1", "report memory leaks (needs LeakSanitizer)"),
     I(error_exitcode, 0, 255, "77", "exit status after a crash or leak"),
     I(timeout_exitcode, 0, 255, "70", "exit status after a timeout"),
-    I(close_fd_mask, 0, 3, "0", "1: close stdout in workers, 2: close stderr, 3: both"),
     I(max_minimize_time, 0, BIG, "30", "seconds spent minimizing one crash"),
     S(artifact_prefix, "", "prefix of artifact paths (a directory must end with /)"),
     S(exact_artifact_path, NULL, "write the single artifact to this path"),
@@ -62,7 +61,7 @@ static const char *const noops[] = {
     "reduce_inputs", "entropic", "report_slow_units", "malloc_limit_mb", "handle_segv",
     "handle_abrt", "handle_ill", "handle_fpe", "handle_int", "handle_term", "handle_xfsz",
     "handle_usr1", "handle_usr2", "handle_bus", "prefer_small", "mutate_depth", "purge_allocations_every_ms",
-    "ignore_crashes", "ignore_timeouts", "ignore_ooms", "fork", "jobs",
+    "ignore_crashes", "ignore_timeouts", "ignore_ooms", "fork", "jobs", "close_fd_mask",
 };
 
 static void set_defaults(pfz__options_t *o)

@@ -28,7 +28,6 @@ typedef struct pfz__options {
     int64_t detect_leaks;
     int64_t error_exitcode;
     int64_t timeout_exitcode;
-    int64_t close_fd_mask;
     int64_t max_minimize_time; /* seconds spent minimizing one crash */
     const char *artifact_prefix;
     const char *exact_artifact_path;
