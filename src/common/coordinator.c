@@ -468,6 +468,44 @@ static void print_final(pfz__coord_t *c)
     apr_thread_mutex_unlock(c->mu);
 }
 
+apr_status_t pfz__solo_open(pfz__solo_t *s, const pfz__options_t *o, const char *exe,
+                            const char *const *argv, size_t value_capacity, apr_pool_t *pool)
+{
+    pfz__worker_cfg_t cfg;
+    apr_status_t st;
+
+    memset(s, 0, sizeof *s);
+    s->c.o = o;
+    s->c.pool = pool;
+    s->c.nworkers = 1;
+    s->c.slots = &s->slot;
+    s->slot.coord = &s->c;
+    s->slot.pool = pool;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.exe = exe;
+    cfg.argv = argv;
+    cfg.value_capacity = value_capacity;
+    if ((st = apr_thread_mutex_create(&s->c.mu, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS ||
+        (st = pfz__worker_create(&s->slot.worker, &cfg, pool)) != APR_SUCCESS)
+        return st;
+    if ((st = apr_thread_create(&s->c.watchdog, NULL, pfz__watchdog_main, &s->c, pool)) != APR_SUCCESS) {
+        pfz__worker_destroy(s->slot.worker);
+        return st;
+    }
+    return APR_SUCCESS;
+}
+
+void pfz__solo_close(pfz__solo_t *s)
+{
+    apr_status_t rv;
+
+    pfz__coord_request_stop(&s->c, 0);
+    pfz__worker_cleanup(s->slot.worker);
+    apr_thread_join(&rv, s->c.watchdog);
+    pfz__worker_destroy(s->slot.worker);
+    pfz__fuzz_result_free(&s->slot.res);
+}
+
 /* Minimizes a crashing input with a fresh worker, watched by its own
  * watchdog: each MINIMIZE call tries smaller variants; one that crashes kills
  * the worker and becomes the input of the next call; a call that finds none
@@ -478,47 +516,32 @@ static void print_final(pfz__coord_t *c)
 int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *const *argv,
                         const uint8_t *input, size_t orig, apr_pool_t *pool)
 {
-    pfz__coord_t c;
-    pfz__wslot_t slot;
-    pfz__worker_cfg_t cfg;
+    pfz__solo_t solo;
     pfz__fuzz_args_t a;
     apr_pool_t *p;
     uint8_t *cur = NULL;
     size_t size = orig;
     uint64_t deadline = pfz__now_us() + (uint64_t)o->max_minimize_time * 1000000u;
     const char *path = NULL;
-    apr_status_t st, rv;
+    apr_status_t st;
     int wrote = 0;
 
     if (orig <= 1 || o->max_minimize_time == 0 || pfz__interrupted())
         return 0;
     apr_pool_create(&p, pool);
-    memset(&c, 0, sizeof c);
-    memset(&slot, 0, sizeof slot);
-    c.o = o;
-    c.pool = p;
-    c.nworkers = 1;
-    c.slots = &slot;
-    slot.coord = &c;
-    slot.pool = p;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.exe = exe;
-    cfg.argv = argv;
-    cfg.value_capacity = orig;
-    if (apr_thread_mutex_create(&c.mu, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS ||
-        pfz__worker_create(&slot.worker, &cfg, p) != APR_SUCCESS ||
-        (cur = malloc(orig)) == NULL) {
+    if ((cur = malloc(orig)) == NULL || pfz__solo_open(&solo, o, exe, argv, orig, p) != APR_SUCCESS) {
+        free(cur);
         apr_pool_destroy(p);
         return 0;
     }
     memcpy(cur, input, orig);
-    apr_thread_create(&c.watchdog, NULL, pfz__watchdog_main, &c, p);
     pfz__log("INFO: minimizing the crash (%zu bytes; -minimize_crash=0 turns this off)", orig);
     while (pfz__now_us() < deadline && !pfz__interrupted()) {
         pfz__exit_t how;
         pfz__kill_reason_e reason;
+        pfz__fuzz_result_t *res = &solo.slot.res;
         uint8_t *next;
-        if (pfz__worker_start(slot.worker) != APR_SUCCESS)
+        if (pfz__worker_start(solo.slot.worker) != APR_SUCCESS)
             break;
         memset(&a, 0, sizeof a);
         a.type = PFZ__CALL_MINIMIZE;
@@ -527,26 +550,21 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
         a.max_len = (uint32_t)size;
         a.time_budget_us = deadline - pfz__now_us();
         a.deadline_us = a.time_budget_us + (uint64_t)o->timeout * 1000000u + 5000000u;
-        st = pfz__client_call(slot.worker, &a, &slot.res);
+        st = pfz__client_call(solo.slot.worker, &a, res);
         if (st != PFZ_EWORKERDIED)
             break; /* no smaller variant crashes (or an error): done */
-        pfz__worker_reap(slot.worker, &how, &reason);
-        if (reason != PFZ__KILL_NONE || slot.res.input_size >= size || !(slot.res.exec_seq & 1))
+        pfz__worker_reap(solo.slot.worker, &how, &reason);
+        if (reason != PFZ__KILL_NONE || res->input_size >= size || !(res->exec_seq & 1))
             break; /* a hang or something else: keep what we have */
-        next = malloc(slot.res.input_size ? slot.res.input_size : 1);
+        next = malloc(res->input_size ? res->input_size : 1);
         if (next == NULL)
             break;
-        memcpy(next, slot.res.input, slot.res.input_size);
+        memcpy(next, res->input, res->input_size);
         free(cur);
         cur = next;
-        size = slot.res.input_size;
+        size = res->input_size;
     }
-    pfz__coord_request_stop(&c, 0);
-    pfz__worker_cleanup(slot.worker);
-    if (c.watchdog != NULL)
-        apr_thread_join(&rv, c.watchdog);
-    pfz__worker_destroy(slot.worker);
-    pfz__fuzz_result_free(&slot.res);
+    pfz__solo_close(&solo);
     if (size < orig) {
         char hex[PFZ__SHA1_HEX_LEN + 1];
         pfz__sha1_hex(input, orig, hex);

@@ -67,6 +67,17 @@ struct pfz__coord {
 /** Runs a fuzzing campaign per the options; returns the exit status. */
 int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool);
 
+/** One worker under its own watchdog, outside a campaign (merge,
+ * minimization): the worker is s->slot.worker, its last result s->slot.res. */
+typedef struct pfz__solo {
+    pfz__coord_t c;
+    pfz__wslot_t slot;
+} pfz__solo_t;
+
+apr_status_t pfz__solo_open(pfz__solo_t *s, const pfz__options_t *o, const char *exe,
+                            const char *const *argv, size_t value_capacity, apr_pool_t *pool);
+void pfz__solo_close(pfz__solo_t *s);
+
 /** -merge=1 OUT IN... (merge.c); returns the exit status. */
 int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool);
 

@@ -94,9 +94,7 @@ static void resume(const char *cf, minput_t **in, int n, apr_pool_t *p)
 int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
 {
     apr_array_header_t *files = apr_array_make(pool, 256, sizeof(minput_t *));
-    pfz__coord_t c;
-    pfz__wslot_t slot;
-    pfz__worker_cfg_t cfg;
+    pfz__solo_t solo;
     pfz__featset_t have;
     apr_file_t *ctl = NULL;
     minput_t **in;
@@ -104,7 +102,8 @@ int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
     const char **wargv;
     int i, d, n, added = 0, bad = 0, code = PFZ_EXIT_OK;
     size_t newf = 0;
-    apr_status_t st, rv;
+    size_t capacity = 4096;
+    apr_status_t st;
 
     if (o->ndirs < 2) {
         pfz__log("ERROR: -merge=1 needs an output directory and at least one input directory: "
@@ -167,27 +166,13 @@ int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
     wargv = apr_pcalloc(pool, sizeof(char *) * (size_t)(argc + 1));
     for (i = 0; i < argc; i++)
         wargv[i] = argv[i];
-    memset(&c, 0, sizeof c);
-    memset(&slot, 0, sizeof slot);
-    c.o = o;
-    c.pool = pool;
-    c.nworkers = 1;
-    c.slots = &slot;
-    slot.coord = &c;
-    apr_pool_create(&slot.pool, pool);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.exe = exe;
-    cfg.argv = wargv;
-    cfg.value_capacity = 4096;
     for (i = 0; i < n; i++)
-        cfg.value_capacity = PFZ_MAX(cfg.value_capacity, in[i]->size);
-    if (apr_thread_mutex_create(&c.mu, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS ||
-        pfz__worker_create(&slot.worker, &cfg, pool) != APR_SUCCESS) {
-        pfz__log("ERROR: cannot create the merge worker");
+        capacity = PFZ_MAX(capacity, in[i]->size);
+    pfz__interrupt_install();
+    if ((st = pfz__solo_open(&solo, o, exe, wargv, capacity, pool)) != APR_SUCCESS) {
+        pfz__log("ERROR: cannot create the merge worker: %s", pfz__strerror(st, msg, sizeof msg));
         return PFZ_EXIT_USAGE;
     }
-    pfz__interrupt_install();
-    apr_thread_create(&c.watchdog, NULL, pfz__watchdog_main, &c, pool);
 
     for (i = 0; i < n && !pfz__interrupted(); i++) {
         pfz__fuzz_args_t a;
@@ -202,7 +187,7 @@ int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
                 apr_file_printf(ctl, "BAD %d unreadable\n", i);
             continue;
         }
-        if ((st = pfz__worker_start(slot.worker)) != APR_SUCCESS) {
+        if ((st = pfz__worker_start(solo.slot.worker)) != APR_SUCCESS) {
             pfz__log("ERROR: merge: cannot start the worker: %s", pfz__strerror(st, msg, sizeof msg));
             free(data);
             code = PFZ_EXIT_USAGE;
@@ -214,15 +199,15 @@ int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
         a.value.size = len;
         a.max_len = (uint32_t)PFZ_MAX(len, 1);
         a.deadline_us = (uint64_t)o->timeout * 1000000u + 30000000u;
-        st = pfz__client_call(slot.worker, &a, &slot.res);
+        st = pfz__client_call(solo.slot.worker, &a, &solo.slot.res);
         free(data);
         if (st == APR_SUCCESS) {
             size_t k;
             in[i]->state = 1;
             in[i]->feats.n = 0;
-            pfz__u32vec_reserve(&in[i]->feats, slot.res.reply.features.n);
-            for (k = 0; k < slot.res.reply.features.n; k++)
-                pfz__u32vec_push(&in[i]->feats, slot.res.reply.features.v[k]);
+            pfz__u32vec_reserve(&in[i]->feats, solo.slot.res.reply.features.n);
+            for (k = 0; k < solo.slot.res.reply.features.n; k++)
+                pfz__u32vec_push(&in[i]->feats, solo.slot.res.reply.features.v[k]);
             if (ctl) {
                 apr_file_printf(ctl, "OK %d %" APR_SIZE_T_FMT, i, in[i]->feats.n);
                 for (k = 0; k < in[i]->feats.n; k++)
@@ -232,7 +217,7 @@ int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
         } else if (st == PFZ_EWORKERDIED) {
             pfz__exit_t how;
             pfz__kill_reason_e why;
-            pfz__worker_reap(slot.worker, &how, &why);
+            pfz__worker_reap(solo.slot.worker, &how, &why);
             pfz__log("INFO: merge: '%s' %s (%s); left out", in[i]->path,
                      why == PFZ__KILL_TIMEOUT ? "hangs" : why == PFZ__KILL_OOM ? "runs out of memory"
                                                                                : "crashes", how.desc);
@@ -249,12 +234,7 @@ int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
         if (ctl)
             apr_file_flush(ctl);
     }
-    pfz__coord_request_stop(&c, 0);
-    pfz__worker_cleanup(slot.worker);
-    if (c.watchdog != NULL)
-        apr_thread_join(&rv, c.watchdog);
-    pfz__worker_destroy(slot.worker);
-    pfz__fuzz_result_free(&slot.res);
+    pfz__solo_close(&solo);
     if (pfz__interrupted()) {
         pfz__log("INFO: merge interrupted; %s", o->merge_control_file
                  ? "run again with the same -merge_control_file to resume" : "nothing was written");
