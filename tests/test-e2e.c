@@ -71,6 +71,9 @@ static void own_console(void)
 /* Runs target with args (NULL-terminated) and extra env ("NAME=value", NULL-
  * terminated or NULL); output goes to dir/out.txt. With interrupt_after_s > 0,
  * sends SIGINT (POSIX) after that many seconds once `wait_for_file` exists. */
+/* When set, called while the target runs (after it started), with its dir. */
+static void (*during_run)(const char *dir);
+
 static run_t run_target(const char *target, const char *const *args, const char *const *env,
                         const char *dir, double interrupt_after_s, const char *wait_for_prefix)
 {
@@ -130,6 +133,8 @@ static run_t run_target(const char *target, const char *const *args, const char 
     (void)envp;
 #endif
     apr_file_close(out);
+    if (during_run != NULL)
+        during_run(dir);
     if (interrupt_after_s > 0) {
         /* Wait until a file with the prefix exists (an artifact), then a bit. */
         apr_time_t deadline = apr_time_now() + apr_time_from_sec(120);
@@ -489,6 +494,32 @@ static void test_dict_and_plot(void)
     show_on_failure(r.code == 1, &r);
 }
 
+static void drop_into_corpus(const char *dir)
+{
+    apr_sleep(apr_time_from_sec(3));
+    /* Another instance's find: the bytes up to the crash but one. */
+    put(apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL), "from-another-instance", "FUZZ");
+}
+
+/* -reload: files another instance writes into the corpus directory are
+ * picked up while fuzzing. */
+static void test_reload(void)
+{
+    const char *dir = scratch("reload");
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *args[] = {"-workers=2", "-seed=4", "-max_total_time=8", "-reload=1", "-max_len=4",
+                          "-use_cmp=0", corpus, NULL};
+    run_t r;
+
+    apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool);
+    during_run = drop_into_corpus;
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, NULL, dir, 0, NULL);
+    during_run = NULL;
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "-reload: 1 new file(s)"));
+    show_on_failure(r.code == 0 && strstr(r.out, "-reload: 1 new file(s)") != NULL, &r);
+}
+
 /* Coverage-guided discovery: each planted bug must be found within the cap. */
 static void expect_found(const char *rel, int asan)
 {
@@ -553,6 +584,7 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_planted_crash_found_and_reproduced);
     PFZ_TEST_ADD(s, test_merge);
     PFZ_TEST_ADD(s, test_dict_and_plot);
+    PFZ_TEST_ADD(s, test_reload);
     PFZ_TEST_ADD(s, test_minimize_file);
     PFZ_TEST_ADD(s, test_keep_going_every_kind);
     PFZ_TEST_ADD(s, test_interrupt_keeps_findings);
