@@ -74,10 +74,14 @@ static inline uint64_t pfz__rng_next(pfz__rng_t *r)
     r->s = x;
     return x * 0x2545F4914F6CDD1Dull;
 }
-/** Uniform in [0, n); n > 0. */
+/** Uniform in [0, n) (0 when n is 0). Multiply-high instead of a division
+ * for n < 2^32 (every size here): the division was a quarter of an execution
+ * on fast targets. */
 static inline uint64_t pfz__rng_below(pfz__rng_t *r, uint64_t n)
 {
-    return n ? pfz__rng_next(r) % n : 0;
+    if (n <= 0xffffffffu)
+        return ((pfz__rng_next(r) >> 32) * n) >> 32;
+    return pfz__rng_next(r) % n;
 }
 
 #endif /* PFZ_COMMON_H */

@@ -261,7 +261,6 @@ static void offer(pfz__coord_t *c, const uint8_t *data, size_t size, const uint3
     char msg[128];
 
     if (pfz__corpus_offer(c->corpus, data, size, f, nf, force, &st)) {
-        c->len_update_execs = c->total_execs;
         if (c->inited)
             status_line(c, "NEW   ");
     }
@@ -307,7 +306,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             apr_thread_mutex_unlock(c->mu);
             break;
         }
-        a.max_len = (uint32_t)c->cur_len;
+        a.max_len = (uint32_t)c->max_len;
         a.seed = c->seed + (uint64_t)s->id * 0x9E3779B97F4A7C15ull + call_no++;
         a.flags = (c->o->use_value_profile ? PFZ__FUZZF_VALUE_PROFILE : 0) |
                   (c->o->only_ascii ? PFZ__FUZZF_ONLY_ASCII : 0);
@@ -579,36 +578,6 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
     return wrote;
 }
 
-static size_t log2_floor(size_t x)
-{
-    size_t r = 0;
-
-    while (x >>= 1)
-        r++;
-    return r;
-}
-
-/* (mu held) -len_control, as libFuzzer does it: when len_control * log2(len)
- * executions bring nothing new, allow log2(len) more bytes. Short inputs
- * first keep the search space small; the limit reaches -max_len in time. */
-static void grow_len(pfz__coord_t *c)
-{
-    size_t lg;
-
-    if (c->o->len_control <= 0 || c->cur_len >= c->max_len)
-        return;
-    /* The main loop checks every few milliseconds: take every step the
-     * executions since the last one paid for. */
-    for (;;) {
-        lg = PFZ_MAX(log2_floor(c->cur_len), (size_t)1);
-        if (c->cur_len >= c->max_len ||
-            c->total_execs - c->len_update_execs <= (uint64_t)c->o->len_control * lg)
-            break;
-        c->cur_len = PFZ_MIN(c->max_len, c->cur_len + lg);
-        c->len_update_execs += (uint64_t)c->o->len_control * lg;
-    }
-}
-
 /* (mu held) Appends a line to -plot_data. */
 static void plot(pfz__coord_t *c, apr_pool_t *p)
 {
@@ -664,8 +633,6 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     for (i = 0; i < c->seeds->nelts; i++)
         largest = PFZ_MAX(largest, APR_ARRAY_IDX(c->seeds, i, pfz__input_t).size);
     c->max_len = o->max_len > 0 ? (size_t)o->max_len : PFZ_MAX((size_t)4096, largest);
-    /* -len_control: start short (the seeds' length), grow while coverage stalls. */
-    c->cur_len = o->len_control > 0 ? PFZ_MIN(c->max_len, PFZ_MAX((size_t)4, largest)) : c->max_len;
     for (i = 0; i < c->seeds->nelts; i++) {
         pfz__input_t *in = &APR_ARRAY_IDX(c->seeds, i, pfz__input_t);
         if (in->size > c->max_len)
@@ -750,7 +717,6 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
                 c->stopping = 1;
             if (o->runs >= 0 && c->total_execs >= (uint64_t)o->runs && c->inited)
                 c->stopping = 1;
-            grow_len(c);
             if (c->inited && c->total_execs >= c->next_pulse) {
                 status_line(c, "pulse ");
                 while (c->next_pulse <= c->total_execs)

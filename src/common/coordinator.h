@@ -60,8 +60,6 @@ struct pfz__coord {
     size_t peak_rss_mb;
     apr_hash_t *reloaded;       /* file names already taken by -reload */
     uint64_t last_reload_us, last_plot_us;
-    size_t cur_len;             /* -len_control: the current longest input to generate */
-    uint64_t len_update_execs;  /* total_execs at the last corpus update or length step */
 };
 
 /** Runs a fuzzing campaign per the options; returns the exit status. */

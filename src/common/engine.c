@@ -113,6 +113,7 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
         so.use_value_profile = (int)o.use_value_profile;
         so.use_cmp = (int)o.use_cmp;
         so.detect_leaks = (int)o.detect_leaks;
+        so.len_control = (int)PFZ_MIN(o.len_control, (int64_t)1 << 30);
         rc = pfz__worker_serve(&so, pool);
     } else if (o.merge) {
         pfz__cov_set_running(0);

@@ -44,6 +44,13 @@ struct pfz__mutator {
     uint8_t used[USED_MAX][PFZ__DICT_AUTO_MAX];
     uint8_t used_len[USED_MAX];
     unsigned nused;
+    /* kind_deck without the kinds that cannot apply in the current state (no
+     * cross-over partner, empty dictionaries, empty comparison table): drawing
+     * those only to retry was most of the mutator's time on fast targets.
+     * Rebuilt when deck_key (which of those resources exist) changes. */
+    uint8_t deck[32];
+    unsigned deck_len;
+    int deck_key;
 };
 
 static pfz__mutator_t *current;
@@ -642,9 +649,33 @@ static void to_ascii(uint8_t *d, size_t s)
     }
 }
 
+static const uint8_t *applicable_deck(pfz__mutator_t *m, const uint8_t *other, unsigned *len)
+{
+    int key = (other != NULL) | (m->dict != NULL && pfz__dict_count(m->dict) > 0) << 1 |
+              (pfz__dict_count(m->auto_dict) > 0) << 2 |
+              (m->use_cmp && (pfz__torc.nints != 0 || pfz__torc.nmems != 0)) << 3 | 1 << 4;
+    size_t i;
+
+    if (key != m->deck_key) {
+        m->deck_len = 0;
+        for (i = 0; i < sizeof(kind_deck); i++) {
+            int k = kind_deck[i];
+            if ((k == PFZ__MUT_CROSSOVER && !(key & 1)) || (k == PFZ__MUT_DICT && !(key & 2)) ||
+                (k == PFZ__MUT_AUTO_DICT && !(key & 4)) || (k == PFZ__MUT_CMP && !(key & 8)))
+                continue;
+            m->deck[m->deck_len++] = (uint8_t)k;
+        }
+        m->deck_key = key;
+    }
+    *len = m->deck_len;
+    return m->deck;
+}
+
 static size_t mutate_builtin(pfz__mutator_t *m, uint8_t *d, size_t s, size_t max,
                              const uint8_t *other, size_t other_size)
 {
+    const uint8_t *deck;
+    unsigned deck_len;
     unsigned depth, i, t;
     if (max == 0)
         return 0;
@@ -654,10 +685,11 @@ static size_t mutate_builtin(pfz__mutator_t *m, uint8_t *d, size_t s, size_t max
         d[0] = random_byte(m);
         s = 1;
     }
+    deck = applicable_deck(m, other, &deck_len);
     depth = 1 + (unsigned)rnd(m, MAX_DEPTH);
     for (i = 0; i < depth; i++) {
         for (t = 0; t < MAX_TRIES; t++) {
-            int kind = kind_deck[rnd(m, sizeof(kind_deck))];
+            int kind = deck[rnd(m, deck_len)];
             size_t r = pfz__mutate_one(m, kind, d, s, max, other, other_size);
             if (r) {
                 s = r;

@@ -39,7 +39,18 @@ typedef struct server {
     uint32_t *feat;       /* FEATURE_SCRATCH entries */
     uint8_t *orig;        /* minimization: the input being reduced */
     size_t orig_cap;
+    size_t cur_len;       /* -len_control: longest input generated for now */
+    uint64_t since_new;   /* -len_control: executions since new coverage or a step */
 } server_t;
+
+static size_t log2_floor(size_t x)
+{
+    size_t r = 0;
+
+    while (x >>= 1)
+        r++;
+    return r;
+}
 
 /* Leak detection: allocation hooks count mallocs and frees during each
  * execution (only while the target runs); an execution that ends with more
@@ -157,6 +168,9 @@ static apr_status_t take_inbox(server_t *s)
             pfz__featset_add(&s->known, s->feat[k]);
         if (pfz__sched_add(s->sched, p + 4, len, s->feat, n, pfz__now_us() - t0) != APR_SUCCESS)
             return APR_ENOMEM;
+        if (len > s->cur_len)
+            s->cur_len = len; /* never shorter than what the corpus holds */
+        s->since_new = 0;
         p += 4 + len;
     }
     return APR_SUCCESS;
@@ -167,23 +181,33 @@ static apr_status_t fuzz_loop(server_t *s)
 {
     pfz__shm_hdr_t *hdr = s->hdr;
     uint8_t *value = PFZ__SHM_VALUE(hdr);
-    size_t max_len = (size_t)PFZ_MIN((uint64_t)s->call.max_len, hdr->value_capacity);
-    uint64_t start = pfz__now_us(), now, budget = s->call.time_budget_us;
+    size_t cap = (size_t)PFZ_MIN((uint64_t)s->call.max_len, hdr->value_capacity);
+    size_t max_len, lg;
+    uint64_t step, start = pfz__now_us(), now, budget = s->call.time_budget_us;
     uint64_t limit = s->call.exec_limit, execs = 0, check_mask = 0, last_check = start;
-    size_t n, size, osize, i;
-    const uint8_t *base, *other;
+    size_t n, size, osize = 0, i;
+    const uint8_t *base, *other = NULL;
 
-    if (max_len == 0)
-        max_len = 1;
+    if (cap == 0)
+        cap = 1;
+    /* -len_control, as libFuzzer does it: short inputs first; when
+     * len_control * log2(len) executions bring nothing new, allow log2(len)
+     * more bytes, up to -max_len. Per execution, in the worker, so the length
+     * grows at the speed of the target, not of the RPC. */
+    if (s->opts->len_control <= 0 || s->cur_len == 0)
+        s->cur_len = s->opts->len_control <= 0 ? cap : PFZ_MIN(cap, PFZ_MAX(s->cur_len, (size_t)4));
+    max_len = PFZ_MIN(s->cur_len, cap);
+    lg = PFZ_MAX(log2_floor(max_len), (size_t)1);
+    step = (uint64_t)(s->opts->len_control > 0 ? s->opts->len_control : 0) * lg;
     for (;;) {
         size = 0;
-        other = NULL;
-        osize = 0;
         if (pfz__sched_count(s->sched) > 0) {
             base = pfz__sched_data(s->sched, pfz__sched_pick(s->sched, &s->rng), &size);
             size = PFZ_MIN(size, max_len);
             memcpy(value, base, size);
-            if (pfz__sched_count(s->sched) > 1)
+            /* The cross-over partner changes every 8 executions: cross-over is
+             * drawn rarely, and a weighted pick per execution showed up. */
+            if ((execs & 7) == 0 && pfz__sched_count(s->sched) > 1)
                 other = pfz__sched_data(s->sched, pfz__sched_pick(s->sched, &s->rng), &osize);
         }
         size = pfz__mutate(s->mut, value, size, max_len, other, osize);
@@ -199,7 +223,14 @@ static apr_status_t fuzz_loop(server_t *s)
             return reply(s, PFZ__RS_LEAK);
         }
         n = pfz__cov_collect(&s->known, s->feat, FEATURE_SCRATCH, 1);
+        if (step && ++s->since_new > step && max_len < cap) {
+            s->cur_len = max_len = PFZ_MIN(cap, max_len + lg);
+            lg = PFZ_MAX(log2_floor(max_len), (size_t)1);
+            step = (uint64_t)s->opts->len_control * lg;
+            s->since_new = 0;
+        }
         if (n > 0) {
+            s->since_new = 0;
             pfz__mutator_note_new(s->mut);
             n = PFZ_MIN(n, (size_t)FEATURE_SCRATCH);
             for (i = 0; i < n; i++)

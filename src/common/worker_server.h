@@ -11,6 +11,7 @@ typedef struct pfz__server_opts {
     int only_ascii;
     int use_value_profile;
     int use_cmp;
+    int len_control;  /* -len_control (0: max_len at once) */
     int detect_leaks; /* -detect_leaks (needs LeakSanitizer in the target) */
 } pfz__server_opts_t;
 
