@@ -25,6 +25,8 @@ void pfz__coord_request_stop(pfz__coord_t *c, int exit_code)
         c->stopping = 1;
         c->exit_code = exit_code;
     }
+    if (c->cv != NULL)
+        apr_thread_cond_broadcast(c->cv);
     apr_thread_mutex_unlock(c->mu);
 }
 
@@ -611,7 +613,8 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     c->signatures = apr_hash_make(pool);
     c->reloaded = apr_hash_make(pool);
     c->next_pulse = 1024;
-    if ((st = apr_thread_mutex_create(&c->mu, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS)
+    if ((st = apr_thread_mutex_create(&c->mu, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS ||
+        (st = apr_thread_cond_create(&c->cv, pool)) != APR_SUCCESS)
         return PFZ_EXIT_USAGE;
     if ((st = pfz__self_exe(&exe, pool)) != APR_SUCCESS) {
         pfz__log("ERROR: cannot find this program's own path to start workers: %s",
@@ -702,9 +705,14 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
 
     /* The main loop: the clock, the run count, Ctrl-C, pulses, reloads. */
     for (;;) {
-        int sig = pfz__interrupted();
+        int sig;
         uint64_t now;
-        apr_sleep(20000);
+        /* Wait for a tick, or less: a stop request (a finding) wakes us. */
+        apr_thread_mutex_lock(c->mu);
+        if (!c->stopping)
+            apr_thread_cond_timedwait(c->cv, c->mu, 20000);
+        apr_thread_mutex_unlock(c->mu);
+        sig = pfz__interrupted();
         now = pfz__now_us();
         if (sig) {
             pfz__log("==portfuzz== run interrupted (signal %d); stopping the workers. "

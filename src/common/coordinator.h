@@ -36,6 +36,7 @@ struct pfz__coord {
     const pfz__options_t *o;
     apr_pool_t *pool;
     apr_thread_mutex_t *mu;
+    apr_thread_cond_t *cv;      /* signalled (under mu) when a stop is requested */
     int nworkers;
     pfz__wslot_t *slots;
     apr_thread_t *watchdog;
