@@ -30,6 +30,7 @@ typedef struct pfz__wslot {
     size_t entries_sent;        /* (client) corpus entries this process has */
     size_t features_sent;       /* (client) global features this process has */
     uint64_t hb_seq, hb_since;  /* (watchdog) last heartbeat seen and since when */
+    int log_cut_said;           /* (watchdog) the log was cut back and we said so */
 } pfz__wslot_t;
 
 struct pfz__coord {

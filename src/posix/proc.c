@@ -325,7 +325,10 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
         goto done;
     }
     have_fa = 1;
-    if ((rc = posix_spawn_file_actions_adddup2(&fa, src_in, PFZ__FD_CALLS)) != 0 ||
+    /* stdin is /dev/null: a target that reads it must not block on (or eat
+     * the input of) the coordinator's terminal. */
+    if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
+        (rc = posix_spawn_file_actions_adddup2(&fa, src_in, PFZ__FD_CALLS)) != 0 ||
         (rc = posix_spawn_file_actions_adddup2(&fa, src_out, PFZ__FD_REPLIES)) != 0 ||
         (rc = posix_spawn_file_actions_adddup2(&fa, src_shm, PFZ__FD_SHM)) != 0 ||
         (src_log >= 0 && ((rc = posix_spawn_file_actions_adddup2(&fa, src_log, 1)) != 0 ||
