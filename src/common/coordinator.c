@@ -287,6 +287,35 @@ static void maybe_inited(pfz__coord_t *c)
     }
 }
 
+/* Starts (or restarts) a worker. A failed spawn is retried with a growing
+ * pause before the run is given up: process creation fails transiently under
+ * load (EAGAIN from fork, a busy Wine server), and one such failure must not
+ * end a campaign. */
+static apr_status_t start_worker(pfz__coord_t *c, pfz__wslot_t *s)
+{
+    apr_interval_time_t pause = 50000;
+    apr_status_t st;
+    char msg[256];
+    int attempt;
+
+    for (attempt = 1;; attempt++) {
+        st = pfz__worker_start(s->worker);
+        if (st == APR_SUCCESS || st == PFZ_ESHMCLOSED || pfz__coord_stopping(c))
+            return st == APR_SUCCESS ? st : PFZ_ESHMCLOSED;
+        if (attempt == 6)
+            break;
+        pfz__log("WARNING: cannot start worker %d (attempt %d): %s; retrying", s->id, attempt,
+                 pfz__strerror(st, msg, sizeof msg));
+        apr_sleep(pause);
+        pause *= 2;
+    }
+    pfz__log("ERROR: cannot start worker %d (this program, re-executed) after %d attempts: %s. "
+             "Check process and memory limits (ulimit -u, -v) and, on Windows, antivirus.",
+             s->id, attempt, pfz__strerror(st, msg, sizeof msg));
+    pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
+    return st;
+}
+
 static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
 {
     pfz__wslot_t *s = arg;
@@ -342,14 +371,8 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
         }
         apr_thread_mutex_unlock(c->mu);
 
-        if ((st = pfz__worker_start(s->worker)) != APR_SUCCESS) {
-            if (st != PFZ_ESHMCLOSED) {
-                pfz__log("ERROR: cannot start worker %d (%s): %s", s->id, c->o->dirs ? "" : "",
-                         pfz__strerror(st, msg, sizeof msg));
-                pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
-            }
+        if ((st = start_worker(c, s)) != APR_SUCCESS)
             break;
-        }
         st = pfz__client_call(s->worker, &a, &s->res);
         if (st == PFZ_ESHMCLOSED)
             break; /* cleaned up under us: interrupted, never a finding */
