@@ -360,6 +360,42 @@ static int usable_handle(HANDLE h)
     return h != NULL && h != INVALID_HANDLE_VALUE && GetFileType(h) != FILE_TYPE_UNKNOWN;
 }
 
+/* The status of a failed Win32 call made by the spawn: GetLastError as an APR
+ * status, and the call's name in *failed_api, so that the failure can say
+ * which call it was (an OS error alone, such as Wine's "Internal error."
+ * from CreateProcessW, does not). */
+static apr_status_t spawn_error(const char **failed_api, const char *api)
+{
+    DWORD err = GetLastError();
+
+    *failed_api = api;
+    /* A failed call that set no error must not read as success. */
+    return err != ERROR_SUCCESS ? APR_FROM_OS_ERROR(err) : APR_EGENERAL;
+}
+
+/* "portfuzz: cannot start worker <exe>: <api> failed: Win32 error <n> (<text>)"
+ * on stderr, once per failed spawn. */
+static void report_spawn_failure(const char *api, apr_status_t st, const char *exe)
+{
+    char msg[160], line[480];
+    DWORD err = APR_TO_OS_ERROR(st);
+    size_t n;
+
+    apr_strerror(st, msg, sizeof(msg));
+    msg[strcspn(msg, "\r\n")] = '\0'; /* FormatMessage's text ends with a line break */
+    for (n = strlen(msg); n > 0 && msg[n - 1] == ' '; n--)
+        msg[n - 1] = '\0';
+    if (st >= APR_OS_START_SYSERR)
+        snprintf(line, sizeof(line), "cannot start worker %s: %s failed: Win32 error %lu (%s)%s",
+                 exe, api, (unsigned long)err, msg,
+                 err == ERROR_INTERNAL_ERROR && strcmp(api, "CreateProcessW") == 0
+                     ? "; under Wine this means the new process died while starting"
+                     : "");
+    else
+        snprintf(line, sizeof(line), "cannot start worker %s: %s failed: %s", exe, api, msg);
+    pfz__win32_complain(line);
+}
+
 apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
                                     apr_file_t **replies, const pfz__spawn_t *args,
                                     apr_pool_t *pool)
@@ -382,6 +418,7 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     apr_pool_t *tmp = NULL;
     pfz__proc_t *p;
     apr_status_t st;
+    const char *failed_api = NULL; /* the Win32 call that failed, if one did */
     int have_attrs = 0;
 
     *proc = NULL;
@@ -413,8 +450,10 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     if ((st = apr_file_pipe_create_pools(&calls_rf, &calls_wf, APR_READ_BLOCK, tmp, pool)) !=
             APR_SUCCESS ||
         (st = apr_file_pipe_create_pools(&replies_rf, &replies_wf, APR_WRITE_BLOCK, pool, tmp)) !=
-            APR_SUCCESS)
+            APR_SUCCESS) {
+        failed_api = "apr_file_pipe_create_pools (CreateNamedPipe/CreateFile/CreateEvent)";
         goto done;
+    }
     /* APR makes the overlapped ends non-blocking (timeout 0); ours block,
      * as on POSIX, until the caller sets a timeout. */
     apr_file_pipe_timeout_set(calls_wf, -1);
@@ -423,11 +462,13 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     apr_os_file_get(&replies_w, replies_wf);
     if (!SetHandleInformation(calls_r, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) ||
         !SetHandleInformation(replies_w, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT)) {
-        st = APR_FROM_OS_ERROR(GetLastError());
+        st = spawn_error(&failed_api, "SetHandleInformation (pipe)");
         goto done;
     }
-    if ((st = dup_inheritable(&shm_dup, pfz__shm_file_handle(args->shm))) != APR_SUCCESS)
+    if ((st = dup_inheritable(&shm_dup, pfz__shm_file_handle(args->shm))) != APR_SUCCESS) {
+        failed_api = "DuplicateHandle (shared memory)";
         goto done;
+    }
 
     /* Standard handles: stdin is NUL (a worker never reads the terminal);
      * stdout and stderr go to the log file, or are inheritable copies of
@@ -439,7 +480,7 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
                          OPEN_EXISTING, 0, NULL);
     if (std_in == INVALID_HANDLE_VALUE) {
         std_in = NULL;
-        st = APR_FROM_OS_ERROR(GetLastError());
+        st = spawn_error(&failed_api, "CreateFileW (NUL)");
         goto done;
     }
     if (args->log_path != NULL) {
@@ -456,16 +497,20 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
                               OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
         if (std_out == INVALID_HANDLE_VALUE) {
             std_out = NULL;
-            st = APR_FROM_OS_ERROR(GetLastError());
+            st = spawn_error(&failed_api, "CreateFileW (log file)");
             goto done;
         }
     } else {
         HANDLE o = GetStdHandle(STD_OUTPUT_HANDLE), e = GetStdHandle(STD_ERROR_HANDLE);
 
-        if (usable_handle(o) && (st = dup_inheritable(&std_out, o)) != APR_SUCCESS)
+        if (usable_handle(o) && (st = dup_inheritable(&std_out, o)) != APR_SUCCESS) {
+            failed_api = "DuplicateHandle (stdout)";
             goto done;
-        if (usable_handle(e) && (st = dup_inheritable(&std_err, e)) != APR_SUCCESS)
+        }
+        if (usable_handle(e) && (st = dup_inheritable(&std_err, e)) != APR_SUCCESS) {
+            failed_api = "DuplicateHandle (stderr)";
             goto done;
+        }
     }
     list[n_list++] = calls_r;
     list[n_list++] = replies_w;
@@ -487,13 +532,13 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     InitializeProcThreadAttributeList(NULL, 1, 0, &attrs_size);
     attrs = apr_palloc(tmp, attrs_size);
     if (!InitializeProcThreadAttributeList(attrs, 1, 0, &attrs_size)) {
-        st = APR_FROM_OS_ERROR(GetLastError());
+        st = spawn_error(&failed_api, "InitializeProcThreadAttributeList");
         goto done;
     }
     have_attrs = 1;
     if (!UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
                                    n_list * sizeof(HANDLE), NULL, NULL)) {
-        st = APR_FROM_OS_ERROR(GetLastError());
+        st = spawn_error(&failed_api, "UpdateProcThreadAttribute");
         goto done;
     }
     memset(&si, 0, sizeof(si));
@@ -512,20 +557,38 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     if (args->log_path != NULL)
         flags |= CREATE_NO_WINDOW;
     if (!CreateProcessW(wexe, wcmd, NULL, NULL, TRUE, flags, wenv, NULL, &si.StartupInfo, &pi)) {
-        st = APR_FROM_OS_ERROR(GetLastError());
+        st = spawn_error(&failed_api, "CreateProcessW");
         goto done;
     }
     j = worker_job();
     if (j == NULL || !AssignProcessToJobObject(j, pi.hProcess)) {
         static volatile LONG warned;
+        DWORD err = j == NULL ? ERROR_SUCCESS : GetLastError();
 
         /* Rare (Windows 7 inside a job that forbids nesting): run anyway;
          * the worker still ends at EOF on its calls pipe. */
-        if (InterlockedExchange(&warned, 1) == 0)
-            pfz__win32_complain("WARNING: cannot put workers in a job object; a worker busy in "
-                                "the target outlives a coordinator that is killed");
+        if (InterlockedExchange(&warned, 1) == 0) {
+            char line[256];
+
+            snprintf(line, sizeof(line),
+                     "WARNING: cannot put workers in a job object (%s, Win32 error %lu); a "
+                     "worker busy in the target outlives a coordinator that is killed",
+                     j == NULL ? "CreateJobObjectW/SetInformationJobObject"
+                               : "AssignProcessToJobObject",
+                     (unsigned long)err);
+            pfz__win32_complain(line);
+        }
     }
-    ResumeThread(pi.hThread);
+    if (ResumeThread(pi.hThread) == (DWORD)-1) {
+        /* A worker left suspended would never answer: end it and fail the
+         * spawn (the caller retries) rather than hand back a dead end. */
+        st = spawn_error(&failed_api, "ResumeThread");
+        TerminateProcess(pi.hProcess, KILLED_EXIT_CODE);
+        WaitForSingleObject(pi.hProcess, 10000);
+        CloseHandle(pi.hThread);
+        CloseHandle(pi.hProcess);
+        goto done;
+    }
     CloseHandle(pi.hThread);
 
     p->process = pi.hProcess;
@@ -540,6 +603,8 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     st = APR_SUCCESS;
 
 done:
+    if (st != APR_SUCCESS && failed_api != NULL)
+        report_spawn_failure(failed_api, st, args->exe);
     if (have_attrs)
         DeleteProcThreadAttributeList(attrs);
     /* The child has its own copies now. */
