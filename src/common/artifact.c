@@ -3,21 +3,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_atomic.h>
 #include <apr_file_io.h>
+#include <apr_time.h>
 #include <apr_strings.h>
 
 #include "artifact.h"
 #include "sha1.h"
 
+/* The temporary file is opened with the default permissions (0666 less the
+ * umask on POSIX, like any file a program writes: apr_file_mktemp would make
+ * it 0600, unreadable to the other users of a shared corpus). Its name must be
+ * unique across threads and processes: O_EXCL plus a fresh name on collision. */
 apr_status_t pfz__write_atomic(const char *path, const void *data, size_t len, apr_pool_t *pool)
 {
-    char *tmpl = apr_pstrcat(pool, path, ".tmp.XXXXXX", NULL);
+    static volatile apr_uint32_t counter;
+    char *tmpl = NULL;
     apr_file_t *f = NULL;
     apr_size_t done = 0;
-    apr_status_t st;
+    apr_status_t st = APR_EEXIST;
+    int attempt;
 
-    st = apr_file_mktemp(&f, tmpl, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE |
-                         APR_FOPEN_EXCL | APR_FOPEN_BINARY, pool);
+    for (attempt = 0; attempt < 16 && APR_STATUS_IS_EEXIST(st); attempt++) {
+        uint64_t r = (uint64_t)apr_time_now() * 0x9E3779B97F4A7C15ull ^
+                     (uint64_t)(uintptr_t)&f * 0xBF58476D1CE4E5B9ull ^
+                     (uint64_t)apr_atomic_inc32(&counter) << 40;
+        tmpl = apr_psprintf(pool, "%s.tmp.%016" APR_UINT64_T_HEX_FMT, path, r);
+        st = apr_file_open(&f, tmpl, APR_FOPEN_CREATE | APR_FOPEN_WRITE | APR_FOPEN_EXCL |
+                           APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, pool);
+    }
     if (st != APR_SUCCESS)
         return st;
     if (len > 0)
