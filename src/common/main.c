@@ -6,6 +6,7 @@
  * not define them. MSVC has no weak references; there /alternatename maps each
  * missing hook to a local default that we recognise by address. */
 #include "engine.h"
+#include "platform.h"
 
 #if defined(_MSC_VER) && !defined(__clang__)
 static int pfz_default_initialize(int *argc, char ***argv) { (void)argc; (void)argv; return 0; }
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 {
     pfz__hooks_t hooks;
 
+    (void)*(const volatile int *)&pfz__intercept_linked; /* links intercept.c */
     hooks.target = LLVMFuzzerTestOneInput;
     hooks.initialize = PFZ_HOOK(LLVMFuzzerInitialize, pfz_default_initialize);
     hooks.custom_mutator = PFZ_HOOK(LLVMFuzzerCustomMutator, pfz_default_mutator);

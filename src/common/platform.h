@@ -164,6 +164,11 @@ int pfz__leak_hooks_install(pfz__malloc_hook_fn m, pfz__free_hook_fn f);
  * returns 1 if leaks were found, 0 if none or if LSan is not linked in. */
 int pfz__leak_check(void);
 
+/** Defined by the libc compare interception (src/posix/intercept.c: 1) or its
+ * absence (Windows: 0). main.c reads it so that the fuzzer executable, and
+ * only it, links the interception from the static library. */
+extern const int pfz__intercept_linked;
+
 /** Platform-specific sanitizer exit codes and crash decoration are not needed
  * here: the common layer treats any non-zero exit of a worker as a finding. */
 

@@ -240,3 +240,11 @@ int pfz__leak_check(void)
 {
     return 0;
 }
+
+/* ------------------------------------------- libc compare interception */
+
+/* PE/COFF binds each import to one named DLL: there is no symbol
+ * interposition to catch memcmp/strcmp in uninstrumented code. The operands
+ * reach the engine when a sanitizer (MSVC's /fsanitize=address) or the
+ * compiler's own trace-cmp reports them. */
+const int pfz__intercept_linked = 0;

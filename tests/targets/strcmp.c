@@ -1,8 +1,9 @@
 /* strcmp.c -- planted bug: a crash when the input, as a C string, equals a
  * 16-character secret. libc's strcmp is not instrumented, so coverage sees one
- * branch; the secret is found through the comparison hooks the sanitizers
- * call (__sanitizer_weak_hook_strcmp, fed by ASan's interceptor or clang's
- * -fsanitize=fuzzer-no-link): build this target with -fsanitize=address. */
+ * branch; the secret is found through the comparison hook
+ * (__sanitizer_weak_hook_strcmp), here fed by ASan's interceptor: this target
+ * is built with -fsanitize=address (libc_compare.c covers builds without a
+ * sanitizer, where portfuzz intercepts libc itself). */
 #include <stdlib.h>
 #include <string.h>
 
