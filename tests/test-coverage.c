@@ -110,6 +110,44 @@ static void test_known_and_reset(void)
     pfz__featset_free(&known);
 }
 
+/* pfz__cov_has_all: exact bucket match, every region kind, stops at a miss,
+ * and leaves the counters alone. */
+static void test_has_all(void)
+{
+    uint32_t want[4], out[16];
+    size_t n;
+    setup_fake();
+    pfz__cov_reset();
+    CU_ASSERT_EQUAL(pfz__cov_has_all(NULL, 0), 1); /* nothing to reach */
+    fake[2] = 3;   /* bucket 2 */
+    fake[64] = 1;  /* bucket 0, in the tail */
+    fake2[15] = 9; /* second module, bucket 4 */
+    want[0] = (fake_base + 2) * 8 + 2;
+    want[1] = (fake_base + 64) * 8 + 0;
+    want[2] = (fake_base + NFAKE + 15) * 8 + 4;
+    CU_ASSERT_EQUAL(pfz__cov_has_all(want, 3), 1);
+    want[3] = (fake_base + 2) * 8 + 1; /* same edge, another hit count */
+    CU_ASSERT_EQUAL(pfz__cov_has_all(want, 4), 0);
+    want[3] = (fake_base + 3) * 8 + 0; /* an edge not hit */
+    CU_ASSERT_EQUAL(pfz__cov_has_all(want, 4), 0);
+    want[3] = 0xFFFFFF00u % PFZ__FEATURE_SPACE; /* beyond every region */
+    CU_ASSERT_EQUAL(pfz__cov_has_all(want + 3, 1), 0);
+    /* The counters are untouched: collect still sees all three. */
+    n = pfz__cov_collect(NULL, out, 16, 1);
+    CU_ASSERT_EQUAL(n, 3);
+    CU_ASSERT_EQUAL(pfz__cov_has_all(want, 1), 0); /* collected and cleared */
+
+    /* Value-profile features. */
+    pfz__cov_set_value_profile(1);
+    __sanitizer_cov_trace_cmp4(0x1234, 0x4321);
+    n = pfz__cov_collect(NULL, out, 16, 0);
+    CU_ASSERT_FATAL(n >= 1 && n <= 16);
+    CU_ASSERT_EQUAL(pfz__cov_has_all(out, n), 1);
+    pfz__cov_reset();
+    CU_ASSERT_EQUAL(pfz__cov_has_all(out, n), 0);
+    pfz__cov_set_value_profile(0);
+}
+
 static void test_double_registration(void)
 {
     size_t before;
@@ -243,6 +281,7 @@ void pfz_test_register_coverage(void)
     CU_pSuite s = pfz_test_suite("coverage");
     PFZ_TEST_ADD(s, test_bucketing);
     PFZ_TEST_ADD(s, test_known_and_reset);
+    PFZ_TEST_ADD(s, test_has_all);
     PFZ_TEST_ADD(s, test_double_registration);
     PFZ_TEST_ADD(s, test_pc_guard);
     PFZ_TEST_ADD(s, test_trace_pc);

@@ -26,7 +26,8 @@ static void make_reply(pfz__reply_t *r)
 {
     memset(r, 0, sizeof *r);
     r->type = PFZ__CALL_FUZZ;
-    r->status = PFZ__RS_NEW_INPUT;
+    r->status = PFZ__RS_REDUCE;
+    r->entry = 0x01020304u;
     r->execs = 123456;
     r->elapsed_us = 99999;
     r->exec_us = 17;
@@ -82,9 +83,15 @@ static void test_reply_round_trip(void)
     CU_ASSERT_EQUAL(q->type, r->type);
     CU_ASSERT_EQUAL(q->status, r->status);
     CU_ASSERT(q->execs == r->execs && q->elapsed_us == r->elapsed_us && q->exec_us == r->exec_us);
+    CU_ASSERT_EQUAL(q->entry, 0x01020304u);
     CU_ASSERT_EQUAL_FATAL(q->features.n, 2);
     CU_ASSERT_EQUAL(q->features.v[1], 0xffffffffu);
     CU_ASSERT_STRING_EQUAL(q->err, "all fine");
+    /* An unknown status is rejected by both sides. */
+    r->status = PFZ__RS_LAST + 1;
+    CU_ASSERT_EQUAL(pfz__rpc_encode_reply(&b, r), APR_EINVAL);
+    r->status = PFZ__RS_REDUCE;
+    CU_ASSERT_EQUAL_FATAL(pfz__rpc_encode_reply(&b, r), APR_SUCCESS);
     /* A call frame is not a reply and vice versa. */
     CU_ASSERT_EQUAL(pfz__rpc_decode_call(b.data, b.len, &(pfz__call_t){0}), PFZ_EPROTO);
     pfz__u32vec_free(&r->features);

@@ -97,10 +97,61 @@ static void test_small_fast_preferred(void)
     pfz__sched_destroy(s);
 }
 
+/* Replacing an entry (REDUCE): data, features and owned features change in
+ * place, the old features leave the rarity counts, bad indices are refused. */
+static void test_replace(void)
+{
+    pfz__sched_t *s;
+    pfz__rng_t r;
+    size_t counts[11] = { 0 }, i, n, maxother = 0;
+    static const uint32_t rare[5] = { 100000, 100008, 100016, 100024, 100032 };
+    uint32_t f[NCOMMON];
+    const uint32_t *ow;
+    const uint8_t *d;
+    CU_ASSERT_FATAL(pfz__sched_create(&s, pfz_test_pool) == APR_SUCCESS);
+    pfz__rng_seed(&r, 99);
+    for (i = 0; i < 10; i++)
+        add_entry(s, 100, NULL, 0, 50);
+    add_entry(s, 100, rare, 5, 50);
+    CU_ASSERT(pfz__sched_owned(s, 10, &n) != NULL && n == 0); /* added without */
+    CU_ASSERT(pfz__sched_owned(s, 11, &n) == NULL && n == 0);
+    /* Entry 10 is replaced by a smaller input that keeps its rare features
+     * and owns them. */
+    for (i = 0; i < NCOMMON; i++)
+        f[i] = (uint32_t)(i * 8);
+    {
+        uint32_t all[NCOMMON + 5];
+        memcpy(all, f, sizeof f);
+        memcpy(all + NCOMMON, rare, sizeof rare);
+        CU_ASSERT_EQUAL(pfz__sched_put(s, 10, (const uint8_t *)"tiny", 4, all, NCOMMON + 5,
+                                       rare, 5, 50), APR_SUCCESS);
+    }
+    CU_ASSERT_EQUAL(pfz__sched_count(s), 11);
+    d = pfz__sched_data(s, 10, &n);
+    CU_ASSERT(n == 4 && memcmp(d, "tiny", 4) == 0);
+    ow = pfz__sched_owned(s, 10, &n);
+    CU_ASSERT(n == 5 && ow != NULL && memcmp(ow, rare, sizeof rare) == 0);
+    /* Beyond count+0 is refused; == count appends. */
+    CU_ASSERT_EQUAL(pfz__sched_put(s, 12, d, 4, NULL, 0, NULL, 0, 1), APR_EINVAL);
+    /* Entry 0 is replaced by one with no features at all: the common features
+     * lose one holder each; entry 10 is still the rare one and is now also
+     * small, so it dominates the picks. */
+    CU_ASSERT_EQUAL(pfz__sched_put(s, 0, (const uint8_t *)"", 0, NULL, 0, NULL, 0, 50),
+                    APR_SUCCESS);
+    for (i = 0; i < 20000; i++)
+        counts[pfz__sched_pick(s, &r)]++;
+    for (i = 0; i < 10; i++)
+        maxother = PFZ_MAX(maxother, counts[i]);
+    CU_ASSERT(counts[10] > maxother * 2);
+    CU_ASSERT(counts[0] > 0); /* never zero */
+    pfz__sched_destroy(s);
+}
+
 void pfz_test_register_sched(void)
 {
     CU_pSuite s = pfz_test_suite("sched");
     PFZ_TEST_ADD(s, test_count_data);
     PFZ_TEST_ADD(s, test_rare_preferred);
     PFZ_TEST_ADD(s, test_small_fast_preferred);
+    PFZ_TEST_ADD(s, test_replace);
 }

@@ -233,36 +233,91 @@ static void handle_leak(pfz__coord_t *c, pfz__wslot_t *s)
     apr_pool_destroy(p);
 }
 
-/* (mu held) Takes the corpus entries and features this worker lacks. */
+/* (mu held) Takes the corpus entries and features this worker lacks: entries
+ * it never had (appended), and entries it had that a REDUCE replaced since.
+ * Entry contents can be replaced (and freed) once mu is dropped, so the bytes
+ * are copied into the slot's buffer; owned features are never freed early. */
 static void catch_up(pfz__coord_t *c, pfz__wslot_t *s, pfz__fuzz_args_t *a,
-                     apr_array_header_t *inbox, size_t *nent, size_t *nfeat)
+                     apr_array_header_t *inbox, size_t *nent, size_t *nfeat, size_t *nrep)
 {
-    size_t bytes = 0, i = s->entries_sent, n = (size_t)c->corpus->entries->nelts;
+    size_t bytes = 0, i = s->entries_sent, n = (size_t)c->corpus->entries->nelts, r, k, off;
+    const pfz__u32vec_t *log = &c->corpus->replace_log;
+    pfz__inbox_item_t *it;
 
     apr_array_clear(inbox);
     for (; i < n && bytes < INBOX_BYTES_PER_CALL; i++) {
         pfz__entry_t *e = APR_ARRAY_IDX(c->corpus->entries, i, pfz__entry_t *);
-        pfz__input_t *in = &APR_ARRAY_PUSH(inbox, pfz__input_t);
-        in->data = e->data; /* entries are immutable and live until the end */
-        in->size = e->size;
-        bytes += e->size + 4;
+        it = &APR_ARRAY_PUSH(inbox, pfz__inbox_item_t);
+        it->index = (uint32_t)i;
+        bytes += e->size;
     }
     *nent = i;
-    a->inbox = (const pfz__input_t *)inbox->elts;
+    for (r = s->replaces_sent; r < log->n; r++) {
+        /* An entry at or past entries_sent goes (or went) out whole, with its
+         * current content: no separate replacement. */
+        if (log->v[r] >= s->entries_sent)
+            continue;
+        it = &APR_ARRAY_PUSH(inbox, pfz__inbox_item_t);
+        it->index = log->v[r];
+        bytes += APR_ARRAY_IDX(c->corpus->entries, log->v[r], pfz__entry_t *)->size;
+    }
+    *nrep = r;
+    if (bytes > s->inbox_cap) {
+        uint8_t *nb = realloc(s->inbox_buf, bytes);
+        if (nb == NULL) { /* nothing this time; the next call tries again */
+            apr_array_clear(inbox);
+            *nent = s->entries_sent;
+            *nrep = s->replaces_sent;
+            bytes = 0;
+        } else {
+            s->inbox_buf = nb;
+            s->inbox_cap = bytes;
+        }
+    }
+    for (k = 0, off = 0; k < (size_t)inbox->nelts; k++) {
+        pfz__entry_t *e;
+        it = &APR_ARRAY_IDX(inbox, k, pfz__inbox_item_t);
+        e = APR_ARRAY_IDX(c->corpus->entries, it->index, pfz__entry_t *);
+        if (e->size > 0)
+            memcpy(s->inbox_buf + off, e->data, e->size);
+        it->data = e->size > 0 ? s->inbox_buf + off : NULL;
+        it->size = e->size;
+        it->owned = e->owned;
+        it->nowned = e->nowned;
+        off += e->size;
+    }
+    a->inbox = (const pfz__inbox_item_t *)inbox->elts;
     a->inbox_count = (size_t)inbox->nelts;
     /* The feature log only grows; a realloc can move it, so the call copies
      * the features out before the lock is dropped (see client_main). */
     *nfeat = c->corpus->feature_log.n;
 }
 
+/* (mu held) A worker found a smaller input that reaches every feature entry
+ * idx owns: it takes the entry's place (unless another worker got there
+ * first with something at least as small). */
+static void reduce(pfz__coord_t *c, size_t idx, const uint8_t *data, size_t size)
+{
+    apr_status_t st;
+    char msg[128];
+
+    if (pfz__corpus_replace(c->corpus, idx, data, size, &st))
+        status_line(c, "REDUCE");
+    if (st != APR_SUCCESS)
+        pfz__log("WARNING: cannot write a reduced corpus entry into '%s': %s (it is kept in memory)",
+                 c->corpus->outdir ? c->corpus->outdir : "?", pfz__strerror(st, msg, sizeof msg));
+}
+
 /* (mu held) What the driver does with a new input or a seed's features. */
 static void offer(pfz__coord_t *c, const uint8_t *data, size_t size, const uint32_t *f, size_t nf,
-                  int force)
+                  int force, int seed)
 {
     apr_status_t st;
     char msg[128];
 
     if (pfz__corpus_offer(c->corpus, data, size, f, nf, force, &st)) {
+        if (seed)
+            pfz__corpus_mark_seed(c->corpus);
         if (c->inited)
             status_line(c, "NEW   ");
     }
@@ -276,6 +331,7 @@ static void maybe_inited(pfz__coord_t *c)
 {
     if (!c->inited && c->next_seed >= c->seeds->nelts && c->seeds_inflight == 0) {
         c->inited = 1;
+        apr_thread_cond_broadcast(c->cv); /* client threads waiting to fuzz */
         status_line(c, "INITED");
         /* Judged from what the seeds reached: gcc's trace-pc registers
          * nothing up front, so only executions tell. */
@@ -320,19 +376,21 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
 {
     pfz__wslot_t *s = arg;
     pfz__coord_t *c = s->coord;
-    apr_array_header_t *inbox = apr_array_make(s->pool, 64, sizeof(pfz__input_t));
+    apr_array_header_t *inbox = apr_array_make(s->pool, 64, sizeof(pfz__inbox_item_t));
     pfz__u32vec_t feats = {0};
     pfz__fuzz_args_t a;
-    uint64_t call_no = 0;
+    uint64_t call_no = 0, reserved = 0; /* (mu) this thread's share of -runs */
     apr_status_t st;
     char msg[256];
 
     for (;;) {
-        size_t nent = 0, nfeat = 0;
+        size_t nent = 0, nfeat = 0, nrep = 0;
         int seed_idx = -1;
 
         memset(&a, 0, sizeof a);
         apr_thread_mutex_lock(c->mu);
+        c->runs_reserved -= reserved; /* the last call's share of -runs is spent */
+        reserved = 0;
         if (c->stopping) {
             apr_thread_mutex_unlock(c->mu);
             break;
@@ -340,24 +398,45 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
         a.max_len = (uint32_t)c->max_len;
         a.seed = c->seed + (uint64_t)s->id * 0x9E3779B97F4A7C15ull + call_no++;
         a.flags = (c->o->use_value_profile ? PFZ__FUZZF_VALUE_PROFILE : 0) |
-                  (c->o->only_ascii ? PFZ__FUZZF_ONLY_ASCII : 0);
+                  (c->o->only_ascii ? PFZ__FUZZF_ONLY_ASCII : 0) |
+                  (c->o->reduce_inputs ? PFZ__FUZZF_REDUCE : 0);
         if (c->next_seed < c->seeds->nelts) {
             seed_idx = c->next_seed++;
             c->seeds_inflight++;
+            if (c->o->runs >= 0) { /* seeds always run; their executions count */
+                reserved = 1;
+                c->runs_reserved += 1;
+            }
             a.type = PFZ__CALL_RUN;
             a.value = APR_ARRAY_IDX(c->seeds, seed_idx, pfz__input_t);
             a.deadline_us = (uint64_t)c->o->timeout * 1000000u + 30000000u;
+        } else if (!c->inited) {
+            /* Seeds run first: every seed is in the corpus (or reported)
+             * before any mutation, as in libFuzzer. The wait is at most one
+             * seed execution on another worker. */
+            while (!c->inited && !c->stopping)
+                apr_thread_cond_wait(c->cv, c->mu);
+            apr_thread_mutex_unlock(c->mu);
+            continue;
         } else {
-            uint64_t left = c->o->runs >= 0 && (uint64_t)c->o->runs > c->total_execs
-                                ? (uint64_t)c->o->runs - c->total_execs : 0;
+            /* -runs is exact: every call in flight holds a share of what is
+             * left, so the shares never add up to more than -runs. A thread
+             * with nothing left ends; the others' shares cover the rest. */
+            uint64_t used = c->total_execs + c->runs_reserved;
+            uint64_t left = c->o->runs >= 0 && (uint64_t)c->o->runs > used
+                                ? (uint64_t)c->o->runs - used : 0;
             if (c->o->runs >= 0 && left == 0) {
                 apr_thread_mutex_unlock(c->mu);
                 break; /* the main loop notices -runs and stops */
             }
             a.type = PFZ__CALL_FUZZ;
             a.time_budget_us = BATCH_US;
-            a.exec_limit = c->o->runs >= 0 ? PFZ_MAX(left / (uint64_t)c->nworkers, 1) : 0;
-            catch_up(c, s, &a, inbox, &nent, &nfeat);
+            if (c->o->runs >= 0) {
+                a.exec_limit = PFZ_MAX(left / (uint64_t)c->nworkers, 1);
+                reserved = a.exec_limit;
+                c->runs_reserved += reserved;
+            }
+            catch_up(c, s, &a, inbox, &nent, &nfeat, &nrep);
             feats.n = 0;
             if (nfeat > s->features_sent &&
                 pfz__u32vec_reserve(&feats, nfeat - s->features_sent) == APR_SUCCESS) {
@@ -377,6 +456,9 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
         if (st == PFZ_ESHMCLOSED)
             break; /* cleaned up under us: interrupted, never a finding */
         if (st == PFZ_EWORKERDIED) {
+            apr_thread_mutex_lock(c->mu);
+            c->total_execs += s->res.exec_count; /* the died call's executions count */
+            apr_thread_mutex_unlock(c->mu);
             handle_death(c, s, seed_idx >= 0);
             if (seed_idx >= 0) {
                 apr_thread_mutex_lock(c->mu);
@@ -407,18 +489,24 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
         c->total_execs += s->res.reply.execs;
         if (seed_idx >= 0) {
             offer(c, s->res.input, s->res.input_size, s->res.reply.features.v,
-                  s->res.reply.features.n, c->corpus->entries->nelts == 0);
+                  s->res.reply.features.n, c->corpus->entries->nelts == 0, 1);
             c->seeds_inflight--;
             maybe_inited(c);
         } else {
             s->entries_sent = nent;
             s->features_sent = nfeat;
+            s->replaces_sent = nrep;
             if (s->res.reply.status == PFZ__RS_NEW_INPUT)
                 offer(c, s->res.input, s->res.input_size, s->res.reply.features.v,
-                      s->res.reply.features.n, 0);
+                      s->res.reply.features.n, 0, 0);
+            else if (s->res.reply.status == PFZ__RS_REDUCE)
+                reduce(c, s->res.reply.entry, s->res.input, s->res.input_size);
         }
         apr_thread_mutex_unlock(c->mu);
     }
+    apr_thread_mutex_lock(c->mu);
+    c->runs_reserved -= reserved;
+    apr_thread_mutex_unlock(c->mu);
     pfz__u32vec_free(&feats);
     apr_thread_exit(t, APR_SUCCESS);
     return NULL;
@@ -795,6 +883,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     for (i = 0; i < c->nworkers; i++) {
         pfz__worker_destroy(c->slots[i].worker);
         pfz__fuzz_result_free(&c->slots[i].res);
+        free(c->slots[i].inbox_buf);
         if (pfz__worker_log_path(c->slots[i].worker))
             apr_file_remove(pfz__worker_log_path(c->slots[i].worker), pool);
     }

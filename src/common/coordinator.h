@@ -29,6 +29,9 @@ typedef struct pfz__wslot {
     pfz__fuzz_result_t res;     /* (client) */
     size_t entries_sent;        /* (client) corpus entries this process has */
     size_t features_sent;       /* (client) global features this process has */
+    size_t replaces_sent;       /* (client) corpus replace_log entries handled */
+    uint8_t *inbox_buf;         /* (client) copies of the entries of one call (malloc) */
+    size_t inbox_cap;
     uint64_t hb_seq, hb_since;  /* (watchdog) last heartbeat seen and since when */
     int log_cut_said;           /* (watchdog) the log was cut back and we said so */
 } pfz__wslot_t;
@@ -53,6 +56,7 @@ struct pfz__coord {
     int exit_code;
     int first_finding_code;     /* with -keep_going: the status to exit with */
     uint64_t total_execs;
+    uint64_t runs_reserved;     /* -runs: executions promised to calls in flight */
     uint64_t next_pulse;
     uint64_t crashes, timeouts, ooms, leaks;
     apr_hash_t *signatures;     /* de-duplication of findings */

@@ -31,8 +31,11 @@ void pfz__corpus_destroy(pfz__corpus_t *c)
 {
     int i;
 
-    for (i = 0; i < c->entries->nelts; i++)
+    for (i = 0; i < c->entries->nelts; i++) {
         free(APR_ARRAY_IDX(c->entries, i, pfz__entry_t *)->data);
+        free(APR_ARRAY_IDX(c->entries, i, pfz__entry_t *)->owned);
+    }
+    pfz__u32vec_free(&c->replace_log);
     pfz__featset_free(&c->features);
     pfz__featset_free(&c->edges);
     pfz__u32vec_free(&c->feature_log);
@@ -68,11 +71,20 @@ int pfz__corpus_offer(pfz__corpus_t *c, const uint8_t *data, size_t size, const 
         *st = APR_ENOMEM;
         return 0;
     }
+    e->owned = malloc((fresh ? fresh : 1) * sizeof *e->owned);
+    if (e->owned == NULL) {
+        free(e->data);
+        *st = APR_ENOMEM;
+        return 0;
+    }
     memcpy(e->data, data, size);
     e->size = size;
+    e->ours = 1;
     memcpy(e->sha1, hex, sizeof hex);
     for (i = 0; i < nfeatures; i++) {
         if (pfz__featset_add(&c->features, features[i])) {
+            if (e->nowned < fresh)
+                e->owned[e->nowned++] = features[i];
             if ((*st = pfz__u32vec_push(&c->feature_log, features[i])) != APR_SUCCESS)
                 break;
             if (pfz__featset_add(&c->edges, features[i] >> 3))
@@ -88,6 +100,62 @@ int pfz__corpus_offer(pfz__corpus_t *c, const uint8_t *data, size_t size, const 
         apr_pool_t *tmp;
         if (apr_pool_create(&tmp, c->pool) == APR_SUCCESS) {
             *st = pfz__write_atomic(apr_pstrcat(tmp, c->outdir, "/", hex, NULL), data, size, tmp);
+            apr_pool_destroy(tmp);
+        }
+    }
+    return 1;
+}
+
+void pfz__corpus_mark_seed(pfz__corpus_t *c)
+{
+    if (c->entries->nelts > 0)
+        APR_ARRAY_IDX(c->entries, c->entries->nelts - 1, pfz__entry_t *)->ours = 0;
+}
+
+int pfz__corpus_replace(pfz__corpus_t *c, size_t idx, const uint8_t *data, size_t size,
+                        apr_status_t *st)
+{
+    pfz__entry_t *e;
+    char hex[PFZ__SHA1_HEX_LEN + 1], old[PFZ__SHA1_HEX_LEN + 1];
+    uint8_t *copy;
+    int was_ours;
+
+    *st = APR_SUCCESS;
+    if (idx >= (size_t)c->entries->nelts)
+        return 0;
+    e = APR_ARRAY_IDX(c->entries, idx, pfz__entry_t *);
+    if (size >= e->size)
+        return 0;
+    pfz__sha1_hex(data, size, hex);
+    if (apr_hash_get(c->by_sha1, hex, APR_HASH_KEY_STRING) != NULL)
+        return 0;
+    if ((copy = malloc(size ? size : 1)) == NULL) {
+        *st = APR_ENOMEM;
+        return 0;
+    }
+    if ((*st = pfz__u32vec_push(&c->replace_log, (uint32_t)idx)) != APR_SUCCESS) {
+        free(copy);
+        return 0;
+    }
+    memcpy(copy, data, size);
+    apr_hash_set(c->by_sha1, e->sha1, APR_HASH_KEY_STRING, NULL);
+    memcpy(old, e->sha1, sizeof old);
+    was_ours = e->ours;
+    free(e->data);
+    c->total_bytes -= e->size;
+    e->data = copy;
+    e->size = size;
+    e->ours = 1;
+    memcpy(e->sha1, hex, sizeof hex);
+    apr_hash_set(c->by_sha1, e->sha1, APR_HASH_KEY_STRING, e);
+    c->total_bytes += size;
+    if (c->outdir != NULL) {
+        apr_pool_t *tmp;
+        if (apr_pool_create(&tmp, c->pool) == APR_SUCCESS) {
+            *st = pfz__write_atomic(apr_pstrcat(tmp, c->outdir, "/", hex, NULL), data, size, tmp);
+            /* The old file goes only once the new one is safely there. */
+            if (*st == APR_SUCCESS && was_ours)
+                (void)apr_file_remove(apr_pstrcat(tmp, c->outdir, "/", old, NULL), tmp);
             apr_pool_destroy(tmp);
         }
     }

@@ -13,15 +13,21 @@
 #include "sha1.h"
 
 typedef struct pfz__entry {
-    uint8_t *data;
+    uint8_t *data;      /* malloc; replaced (and freed) by a REDUCE */
     size_t size;
     char sha1[PFZ__SHA1_HEX_LEN + 1];
+    uint32_t *owned;    /* the features this entry brought into the global set
+                           (sorted); a REDUCE keeps them. Never freed early. */
+    size_t nowned;
+    int ours;           /* its file was written by this run (a REDUCE may delete it) */
 } pfz__entry_t;
 
 typedef struct pfz__corpus {
     apr_pool_t *pool;
     const char *outdir;          /* where new entries are written, or NULL */
-    apr_array_header_t *entries; /* pfz__entry_t *, append-only */
+    apr_array_header_t *entries; /* pfz__entry_t *, append-only (contents may be
+                                    replaced by pfz__corpus_replace) */
+    pfz__u32vec_t replace_log;   /* indices of replaced entries, in order */
     apr_hash_t *by_sha1;         /* sha1 -> entry */
     pfz__featset_t features;     /* global feature set */
     pfz__u32vec_t feature_log;   /* every global feature, in the order added */
@@ -40,6 +46,19 @@ void pfz__corpus_destroy(pfz__corpus_t *c);
  * error (the entry is still kept in memory). */
 int pfz__corpus_offer(pfz__corpus_t *c, const uint8_t *data, size_t size, const uint32_t *features,
                       size_t nfeatures, int force, apr_status_t *st);
+/** Marks the last entry offered as not written by this run (a seed that was
+ * already a file in a corpus directory): a REDUCE never deletes its file. */
+void pfz__corpus_mark_seed(pfz__corpus_t *c);
+
+/** REDUCE: replaces entry idx by a smaller input (that reaches every feature
+ * the entry owns, as the worker checked). Refused (0) when idx is out of range,
+ * the input is not smaller than the entry now is (another worker reduced it
+ * first) or its content is already in the corpus. On success (1) the entry
+ * keeps its owned features, its new file is written to outdir and its old one
+ * removed if this run wrote it (seed files are never deleted); *st reports a
+ * file error (the replacement is still kept in memory). */
+int pfz__corpus_replace(pfz__corpus_t *c, size_t idx, const uint8_t *data, size_t size,
+                        apr_status_t *st);
 
 /** 1 if an input with this content is in the corpus. */
 int pfz__corpus_has(const pfz__corpus_t *c, const uint8_t *data, size_t size);

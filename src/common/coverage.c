@@ -15,15 +15,11 @@
  *  - trace-cmp / switch / div / gep: operands go to the TORC for the mutator,
  *    and with -use_value_profile=1 a (caller PC, distance of the operands)
  *    hash sets a bit in the value-profile map.
- *  - memcmp/strcmp/...: the sanitizers' interceptors (ASan, UBSan-less
- *    -fsanitize=fuzzer-no-link) call the __sanitizer_weak_hook_* functions
- *    defined here. Without a sanitizer nobody intercepts libc, so comparisons
- *    done inside an uninstrumented libc are invisible; compares the compiler
- *    inlines (small memcmp, switch, integer compares) are still traced by
- *    trace-cmp. (Intercepting libc ourselves would need OS-specific symbol
- *    interposition; see the report in the commit history: an optional
- *    alternative is building the harness with -fno-builtin and a
- *    -Dstrcmp=pfz_traced_strcmp style shim, which we do not ship.)
+ *  - memcmp/strcmp/...: the sanitizers' interceptors (ASan, TSan, MSan) call
+ *    the __sanitizer_weak_hook_* functions defined here; without a sanitizer,
+ *    on POSIX, src/posix/intercept.c defines the libc functions in the fuzzer
+ *    executable and calls the same hooks. Compares the compiler inlines (small
+ *    memcmp, switch, integer compares) are traced by trace-cmp.
  *
  * Feature layout in [0, PFZ__FEATURE_SPACE):
  *   [0, PCMAP_BASE)            counter i, bucket b -> i*8 + b
@@ -567,6 +563,47 @@ void pfz__cov_reset(void)
     if (vp_dirty)
         memset(vp_map, 0, sizeof(vp_map));
     vp_dirty = 0;
+}
+
+/* The counter of global index idx, or -1 when no region holds it. Regions are
+ * appended with growing `first`, so a binary search finds the one. */
+static int counter_at(size_t idx)
+{
+    size_t lo = 0, hi = nregions;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (regions[mid].first + regions[mid].len <= idx)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == nregions || idx < regions[lo].first)
+        return -1;
+    return regions[lo].start[idx - regions[lo].first];
+}
+
+int pfz__cov_has_all(const uint32_t *f, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        uint32_t x = f[i] % PFZ__FEATURE_SPACE;
+        int c;
+        if (x >= VP_BASE) {
+            uint32_t bit = x - VP_BASE;
+            if (!((vp_map[bit >> 6] >> (bit & 63)) & 1u))
+                return 0;
+            continue;
+        }
+        if (x >= PCMAP_BASE)
+            c = pc_map[(x - PCMAP_BASE) / 8u];
+        else if (counters_folded)
+            return 0;
+        else
+            c = counter_at(x / 8u);
+        if (c <= 0 || bucket_of[c] != (x & 7u))
+            return 0;
+    }
+    return 1;
 }
 
 /* Emits feature f unless known; the caller keeps n counting past max. */

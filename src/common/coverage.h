@@ -57,4 +57,12 @@ void pfz__cov_reset(void);
  * With `reset` set, also clears the counters in the same pass (the hot path). */
 size_t pfz__cov_collect(const pfz__featset_t *known, uint32_t *out, size_t max, int reset);
 
+/** Before pfz__cov_collect (which clears): 1 if the last execution produced
+ * every one of the n features in f (same edges, same hit-count buckets), 0 as
+ * soon as one is missing. Costs O(n log regions), stops at the first miss:
+ * cheap enough to ask after every execution that could replace a corpus entry.
+ * Features of folded counters (programs over two million edges) are never
+ * confirmed (0). */
+int pfz__cov_has_all(const uint32_t *f, size_t n);
+
 #endif /* PFZ_COVERAGE_H */

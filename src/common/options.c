@@ -38,6 +38,7 @@ static const opt_desc_t opts[] = {
     I(only_ascii, 0, 1, "0", "generate only printable ASCII inputs"),
     I(use_value_profile, 0, 1, "0", "use comparison operands as coverage features"),
     I(use_cmp, 0, 1, "1", "use comparison operands in mutations"),
+    I(reduce_inputs, 0, 1, "1", "replace a corpus entry by a smaller input that reaches the features it owns (REDUCE)"),
     I(reload, 0, BIG, "1", "every this many seconds, load inputs other instances wrote into the corpus (0: never)"),
     I(minimize_crash, 0, 1, "1", "minimize crashes (with files: minimize them and exit)"),
     I(merge, 0, 1, "0", "merge the inputs of the other dirs into the first one, keeping a minimal covering set"),
@@ -58,7 +59,7 @@ static const opt_desc_t opts[] = {
  * accepted with a warning (never silently) so existing scripts keep working. */
 static const char *const noops[] = {
     "print_pcs", "print_coverage", "print_corpus_stats", "use_counters", "shrink",
-    "reduce_inputs", "entropic", "report_slow_units", "malloc_limit_mb", "handle_segv",
+    "entropic", "report_slow_units", "malloc_limit_mb", "handle_segv",
     "handle_abrt", "handle_ill", "handle_fpe", "handle_int", "handle_term", "handle_xfsz",
     "handle_usr1", "handle_usr2", "handle_bus", "prefer_small", "mutate_depth", "purge_allocations_every_ms",
     "ignore_crashes", "ignore_timeouts", "ignore_ooms", "fork", "jobs", "close_fd_mask",

@@ -20,6 +20,7 @@ typedef struct pfz__options {
     int64_t only_ascii;
     int64_t use_value_profile;
     int64_t use_cmp;
+    int64_t reduce_inputs;    /* -reduce_inputs: replace entries by smaller equivalents */
     int64_t reload;           /* -reload seconds (0: never) */
     int64_t minimize_crash;
     int64_t merge;

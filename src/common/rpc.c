@@ -143,7 +143,7 @@ apr_status_t pfz__rpc_encode_call(pfz__rpc_buf_t *b, const pfz__call_t *c)
     return APR_SUCCESS;
 }
 
-#define REPLY_FIXED (4 + 8 + 8 + 8)
+#define REPLY_FIXED (4 + 8 + 8 + 8 + 4)
 
 apr_status_t pfz__rpc_encode_reply(pfz__rpc_buf_t *b, const pfz__reply_t *r)
 {
@@ -151,7 +151,7 @@ apr_status_t pfz__rpc_encode_reply(pfz__rpc_buf_t *b, const pfz__reply_t *r)
     uint8_t *p;
     apr_status_t st;
 
-    if (r->type < PFZ__CALL_PING || r->type > PFZ__CALL_MINIMIZE || r->status > PFZ__RS_LEAK)
+    if (r->type < PFZ__CALL_PING || r->type > PFZ__CALL_MINIMIZE || r->status > PFZ__RS_LAST)
         return APR_EINVAL;
     if (nf > PFZ__RPC_MAX_FEATURES)
         return PFZ_ETOOBIG;
@@ -165,6 +165,7 @@ apr_status_t pfz__rpc_encode_reply(pfz__rpc_buf_t *b, const pfz__reply_t *r)
     pfz__put_u64(p + 4, r->execs);
     pfz__put_u64(p + 12, r->elapsed_us);
     pfz__put_u64(p + 20, r->exec_us);
+    pfz__put_u32(p + 28, r->entry);
     p += REPLY_FIXED;
     put_features(p, &r->features);
     p += 4 + 4 * nf;
@@ -260,11 +261,12 @@ apr_status_t pfz__rpc_decode_reply(const uint8_t *frame, size_t len, pfz__reply_
         return PFZ_EPROTO;
     r->type = type;
     r->status = pfz__get_u32(p);
-    if (r->status > PFZ__RS_LEAK)
+    if (r->status > PFZ__RS_LAST)
         return PFZ_EPROTO;
     r->execs = pfz__get_u64(p + 4);
     r->elapsed_us = pfz__get_u64(p + 12);
     r->exec_us = pfz__get_u64(p + 20);
+    r->entry = pfz__get_u32(p + 28);
     left = payload - REPLY_FIXED;
     used = get_features(p + REPLY_FIXED, left, &r->features);
     if (used == 0)

@@ -17,7 +17,7 @@
 #include "common.h"
 
 #define PFZ__RPC_MAGIC 0x525a4650u /* "PFZR" */
-#define PFZ__RPC_VERSION 1u
+#define PFZ__RPC_VERSION 2u
 #define PFZ__RPC_HEADER 16u
 #define PFZ__RPC_MAX_PAYLOAD (64u << 20)
 #define PFZ__RPC_MAX_FEATURES (PFZ__RPC_MAX_PAYLOAD / 4u - 64u)
@@ -37,14 +37,19 @@ enum {
 #define PFZ__FUZZF_VALUE_PROFILE 2u /* -use_value_profile=1 */
 #define PFZ__FUZZF_ONLY_ASCII 4u    /* -only_ascii=1 */
 #define PFZ__FUZZF_MIN_CRASH 8u     /* minimize: keep variants that crash */
+#define PFZ__FUZZF_REDUCE 16u       /* -reduce_inputs=1: report smaller same-coverage inputs */
 
 /* Reply status. */
 enum {
     PFZ__RS_OK = 0,        /* budget used up; nothing to report */
     PFZ__RS_NEW_INPUT = 1, /* the value in shared memory adds the features listed */
     PFZ__RS_ERROR = 2,     /* the worker could not do the call; see err */
-    PFZ__RS_LEAK = 3       /* the value leaks memory (LeakSanitizer) */
+    PFZ__RS_LEAK = 3,      /* the value leaks memory (LeakSanitizer) */
+    PFZ__RS_REDUCE = 4     /* the value is smaller than corpus entry `entry` (the
+                              one it was mutated from) and reaches every feature
+                              that entry owns: it may replace it */
 };
+#define PFZ__RS_LAST PFZ__RS_REDUCE
 
 /** A growable array of uint32 (malloc-backed; reused across calls). */
 typedef struct pfz__u32vec {
@@ -73,6 +78,7 @@ typedef struct pfz__reply {
     uint64_t execs;         /* executions done by the call */
     uint64_t elapsed_us;
     uint64_t exec_us;       /* duration of the execution of the value (NEW_INPUT/RUN) */
+    uint32_t entry;         /* REDUCE: index of the corpus entry the value replaces */
     pfz__u32vec_t features; /* NEW_INPUT: the new features; RUN: all features */
     char err[PFZ__RPC_MAX_ERR];
 } pfz__reply_t;

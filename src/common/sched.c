@@ -40,6 +40,8 @@ typedef struct sched_entry {
     size_t size;
     uint32_t *features;
     size_t nfeatures;
+    uint32_t *owned; /* features credited to this entry (REDUCE) */
+    size_t nowned;
     uint64_t exec_us;
 } sched_entry_t;
 
@@ -116,6 +118,13 @@ static int freq_inc(pfz__sched_t *s, uint32_t f)
     return 1;
 }
 
+static void freq_dec(pfz__sched_t *s, uint32_t f)
+{
+    freq_slot_t *sl = freq_find(s->freq, s->freq_cap, f);
+    if (sl->key != 0 && sl->count > 0)
+        sl->count--; /* the slot stays (count 0): open addressing keeps probing */
+}
+
 /* log2(1 + x) roughly, for x >= 0 (piecewise linear between powers of 2). */
 static double log2p1(double x)
 {
@@ -159,6 +168,13 @@ static double entry_weight(const pfz__sched_t *s, const sched_entry_t *e)
     return rarity;
 }
 
+static void entry_free(sched_entry_t *e)
+{
+    free(e->data);
+    free(e->features);
+    free(e->owned);
+}
+
 static void recompute(pfz__sched_t *s)
 {
     double sum = 0;
@@ -187,62 +203,100 @@ void pfz__sched_destroy(pfz__sched_t *s)
     size_t i;
     if (s == NULL)
         return;
-    for (i = 0; i < s->n; i++) {
-        free(s->e[i].data);
-        free(s->e[i].features);
-    }
+    for (i = 0; i < s->n; i++)
+        entry_free(&s->e[i]);
     free(s->e);
     free(s->cum);
     free(s->freq);
     free(s);
 }
 
-apr_status_t pfz__sched_add(pfz__sched_t *s, const uint8_t *data, size_t size,
-                            const uint32_t *features, size_t nfeatures, uint64_t exec_us)
+apr_status_t pfz__sched_put(pfz__sched_t *s, size_t idx, const uint8_t *data, size_t size,
+                            const uint32_t *features, size_t nfeatures, const uint32_t *owned,
+                            size_t nowned, uint64_t exec_us)
 {
-    sched_entry_t *e;
+    sched_entry_t ne, *e;
     size_t i;
-    if (s->n == s->cap) {
+    if (idx > s->n)
+        return APR_EINVAL;
+    if (idx == s->n && s->n == s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 64;
-        sched_entry_t *ne = (sched_entry_t *)realloc(s->e, ncap * sizeof(*ne));
+        sched_entry_t *ge = (sched_entry_t *)realloc(s->e, ncap * sizeof(*ge));
         double *nc;
-        if (ne == NULL)
+        if (ge == NULL)
             return APR_ENOMEM;
-        s->e = ne;
+        s->e = ge;
         nc = (double *)realloc(s->cum, ncap * sizeof(*nc));
         if (nc == NULL)
             return APR_ENOMEM;
         s->cum = nc;
         s->cap = ncap;
     }
-    e = &s->e[s->n];
-    memset(e, 0, sizeof(*e));
-    e->data = (uint8_t *)malloc(size ? size : 1);
-    e->features = (uint32_t *)malloc((nfeatures ? nfeatures : 1) * sizeof(uint32_t));
-    if (e->data == NULL || e->features == NULL) {
-        free(e->data);
-        free(e->features);
+    memset(&ne, 0, sizeof(ne));
+    ne.data = (uint8_t *)malloc(size ? size : 1);
+    ne.features = (uint32_t *)malloc((nfeatures ? nfeatures : 1) * sizeof(uint32_t));
+    ne.owned = (uint32_t *)malloc((nowned ? nowned : 1) * sizeof(uint32_t));
+    if (ne.data == NULL || ne.features == NULL || ne.owned == NULL) {
+        entry_free(&ne);
         return APR_ENOMEM;
     }
     if (size)
-        memcpy(e->data, data, size);
+        memcpy(ne.data, data, size);
     if (nfeatures)
-        memcpy(e->features, features, nfeatures * sizeof(uint32_t));
-    e->size = size;
-    e->nfeatures = nfeatures;
-    e->exec_us = exec_us;
+        memcpy(ne.features, features, nfeatures * sizeof(uint32_t));
+    if (nowned)
+        memcpy(ne.owned, owned, nowned * sizeof(uint32_t));
+    ne.size = size;
+    ne.nfeatures = nfeatures;
+    ne.nowned = nowned;
+    ne.exec_us = exec_us;
     for (i = 0; i < nfeatures; i++)
         if (!freq_inc(s, features[i])) {
-            free(e->data); /* entry not added (its counted features stay: harmless) */
-            free(e->features);
+            while (i-- > 0)
+                freq_dec(s, features[i]);
+            entry_free(&ne);
             return APR_ENOMEM;
         }
+    if (idx < s->n) {
+        /* Replacement: the old entry's features leave the counts. Its weight
+         * (and the others') is refreshed by the next amortised recompute, like
+         * after an add; until then the old weight stands. */
+        e = &s->e[idx];
+        for (i = 0; i < e->nfeatures; i++)
+            freq_dec(s, e->features[i]);
+        s->total_features -= e->nfeatures;
+        s->total_us -= e->exec_us;
+        entry_free(e);
+        *e = ne;
+        s->total_features += nfeatures;
+        s->total_us += exec_us;
+        s->stale++;
+        return APR_SUCCESS;
+    }
+    e = &s->e[s->n];
+    *e = ne;
     s->n++;
     s->total_features += nfeatures;
     s->total_us += exec_us;
     s->cum[s->n - 1] = (s->n > 1 ? s->cum[s->n - 2] : 0) + entry_weight(s, e);
     s->stale++;
     return APR_SUCCESS;
+}
+
+apr_status_t pfz__sched_add(pfz__sched_t *s, const uint8_t *data, size_t size,
+                            const uint32_t *features, size_t nfeatures, uint64_t exec_us)
+{
+    return pfz__sched_put(s, s->n, data, size, features, nfeatures, NULL, 0, exec_us);
+}
+
+const uint32_t *pfz__sched_owned(const pfz__sched_t *s, size_t i, size_t *n)
+{
+    if (i >= s->n) {
+        *n = 0;
+        return NULL;
+    }
+    *n = s->e[i].nowned;
+    return s->e[i].owned;
 }
 
 size_t pfz__sched_count(const pfz__sched_t *s)

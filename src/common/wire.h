@@ -22,7 +22,7 @@
 #define PFZ__ENV_HANDLES "PORTFUZZ_WORKER_HANDLES"
 
 #define PFZ__SHM_MAGIC 0x535a4650u /* "PFZS" little-endian */
-#define PFZ__SHM_VERSION 1u
+#define PFZ__SHM_VERSION 2u
 
 /* Shared-memory header. Fixed-width fields, no pointers; always at offset 0.
  * The value (the current input) follows at PFZ__SHM_VALUE_OFFSET, then the
@@ -54,6 +54,12 @@ typedef struct pfz__shm_hdr {
 
 #define PFZ__SHM_VALUE_OFFSET 128u
 #define PFZ__SHMF_MINIMIZING 1u /* the value is a minimization candidate */
+
+/* An inbox record (little-endian): entry index (u32), data length (u32),
+ * number of owned features (u32), the owned features (u32 each), the data.
+ * Index == the worker's entry count appends an entry; a smaller index replaces
+ * that entry (a REDUCE); anything else is a protocol error. */
+#define PFZ__INBOX_RECORD_FIXED 12u
 
 /* Layout helpers. */
 #define PFZ__SHM_VALUE(hdr) ((uint8_t *)(hdr) + PFZ__SHM_VALUE_OFFSET)

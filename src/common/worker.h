@@ -100,6 +100,15 @@ typedef struct pfz__input {
     size_t size;
 } pfz__input_t;
 
+/** A corpus entry handed to a worker (see the inbox record in wire.h). */
+typedef struct pfz__inbox_item {
+    uint32_t index;          /* corpus index: append (== worker's count) or replace */
+    const uint8_t *data;
+    size_t size;
+    const uint32_t *owned;   /* features credited to the entry (REDUCE) */
+    size_t nowned;
+} pfz__inbox_item_t;
+
 typedef struct pfz__fuzz_args {
     uint32_t type;            /* PFZ__CALL_FUZZ, _RUN or _MINIMIZE */
     uint32_t flags;
@@ -110,7 +119,7 @@ typedef struct pfz__fuzz_args {
     uint64_t deadline_us;     /* how long the whole call may take before the
                                  watchdog calls the worker hung (0: no limit) */
     pfz__input_t value;       /* written to the region's value before the call */
-    const pfz__input_t *inbox; /* corpus entries for the worker's local corpus */
+    const pfz__inbox_item_t *inbox; /* corpus entries for the worker's local corpus */
     size_t inbox_count;
     const uint32_t *features; /* global features the worker has not seen yet */
     size_t nfeatures;
@@ -128,7 +137,7 @@ typedef struct pfz__fuzz_result {
 void pfz__fuzz_result_free(pfz__fuzz_result_t *r);
 
 /** Makes one call. APR_SUCCESS: res->reply holds the reply; for NEW_INPUT,
- * RUN and MINIMIZE res->input holds the region's value (the input the reply is
+ * REDUCE, RUN and MINIMIZE res->input holds the region's value (the input the reply is
  * about). PFZ_EWORKERDIED: the process ended (crash, exit, or killed by the
  * watchdog) and res->input holds the exact input that was running; call
  * pfz__worker_reap next. PFZ_ESHMCLOSED: the worker was cleaned up during the

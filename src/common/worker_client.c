@@ -60,7 +60,7 @@ static apr_status_t stage_inputs(pfz__worker_t *w, const pfz__fuzz_args_t *a)
     apr_status_t st;
 
     for (i = 0; i < a->inbox_count; i++)
-        inbox += 4 + a->inbox[i].size;
+        inbox += PFZ__INBOX_RECORD_FIXED + 4 * (uint64_t)a->inbox[i].nowned + a->inbox[i].size;
     vcap = PFZ_MAX((uint64_t)a->max_len, (uint64_t)a->value.size);
     if ((st = pfz__guard_lock(&w->guard, &hdr)) != APR_SUCCESS)
         return st;
@@ -71,10 +71,17 @@ static apr_status_t stage_inputs(pfz__worker_t *w, const pfz__fuzz_args_t *a)
         hdr->exec_count = 0;
         p = PFZ__SHM_INBOX(hdr);
         for (i = 0; i < a->inbox_count; i++) {
-            pfz__put_u32(p, (uint32_t)a->inbox[i].size);
-            if (a->inbox[i].size > 0)
-                memcpy(p + 4, a->inbox[i].data, a->inbox[i].size);
-            p += 4 + a->inbox[i].size;
+            const pfz__inbox_item_t *it = &a->inbox[i];
+            size_t k;
+            pfz__put_u32(p, it->index);
+            pfz__put_u32(p + 4, (uint32_t)it->size);
+            pfz__put_u32(p + 8, (uint32_t)it->nowned);
+            p += PFZ__INBOX_RECORD_FIXED;
+            for (k = 0; k < it->nowned; k++, p += 4)
+                pfz__put_u32(p, it->owned[k]);
+            if (it->size > 0)
+                memcpy(p, it->data, it->size);
+            p += it->size;
         }
         hdr->inbox_len = inbox;
         hdr->flags = a->type == PFZ__CALL_MINIMIZE ? PFZ__SHMF_MINIMIZING : 0;

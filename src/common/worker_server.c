@@ -37,6 +37,7 @@ typedef struct server {
     pfz__reply_t reply;
     pfz__rpc_buf_t buf;
     uint32_t *feat;       /* FEATURE_SCRATCH entries */
+    pfz__u32vec_t owned;  /* take_inbox: the owned features of a record */
     uint8_t *orig;        /* minimization: the input being reduced */
     size_t orig_cap;
     size_t cur_len;       /* -len_control: longest input generated for now */
@@ -137,15 +138,18 @@ static size_t collect_all(server_t *s)
     return PFZ_MIN(n, (size_t)FEATURE_SCRATCH);
 }
 
-/* Takes the corpus entries the coordinator put in the inbox: runs each once
- * (as the value, so a crash is attributed to it) to learn its features. */
+/* Takes the corpus entries the coordinator put in the inbox (records as in
+ * wire.h): runs each once (as the value, so a crash is attributed to it) to
+ * learn its features, and appends it to the local corpus or replaces the entry
+ * it reduces. */
 static apr_status_t take_inbox(server_t *s)
 {
     pfz__shm_hdr_t *hdr = s->hdr;
     const uint8_t *p, *end;
-    uint32_t i, len;
-    size_t n, k;
+    uint32_t i, idx, len, nowned, k;
+    size_t n;
     uint64_t t0;
+    apr_status_t st;
 
     if (hdr->inbox_offset + hdr->inbox_len > pfz__shm_size(s->shm) ||
         hdr->inbox_len > hdr->inbox_capacity)
@@ -153,12 +157,23 @@ static apr_status_t take_inbox(server_t *s)
     p = PFZ__SHM_INBOX(hdr);
     end = p + hdr->inbox_len;
     for (i = 0; i < s->call.inbox_count; i++) {
-        if ((size_t)(end - p) < 4)
+        if ((size_t)(end - p) < PFZ__INBOX_RECORD_FIXED)
             return PFZ_EPROTO;
-        len = pfz__get_u32(p);
-        if (len > (size_t)(end - p) - 4 || len > hdr->value_capacity)
+        idx = pfz__get_u32(p);
+        len = pfz__get_u32(p + 4);
+        nowned = pfz__get_u32(p + 8);
+        p += PFZ__INBOX_RECORD_FIXED;
+        if (idx > pfz__sched_count(s->sched) || nowned > (size_t)(end - p) / 4)
             return PFZ_EPROTO;
-        memcpy(PFZ__SHM_VALUE(hdr), p + 4, len);
+        s->owned.n = 0;
+        if (pfz__u32vec_reserve(&s->owned, nowned) != APR_SUCCESS)
+            return APR_ENOMEM;
+        for (k = 0; k < nowned; k++, p += 4)
+            s->owned.v[k] = pfz__get_u32(p);
+        s->owned.n = nowned;
+        if (len > (size_t)(end - p) || len > hdr->value_capacity)
+            return PFZ_EPROTO;
+        memcpy(PFZ__SHM_VALUE(hdr), p, len);
         hdr->value_len = len;
         t0 = pfz__now_us();
         pfz__cov_reset();
@@ -166,14 +181,16 @@ static apr_status_t take_inbox(server_t *s)
         n = collect_all(s);
         for (k = 0; k < n; k++)
             pfz__featset_add(&s->known, s->feat[k]);
-        if (pfz__sched_add(s->sched, p + 4, len, s->feat, n, pfz__now_us() - t0) != APR_SUCCESS)
-            return APR_ENOMEM;
+        st = pfz__sched_put(s->sched, idx, p, len, s->feat, n, s->owned.v, nowned,
+                            pfz__now_us() - t0);
+        if (st != APR_SUCCESS)
+            return st;
         if (len > s->cur_len)
             s->cur_len = len; /* never shorter than what the corpus holds */
         s->since_new = 0;
-        p += 4 + len;
+        p += len;
     }
-    return APR_SUCCESS;
+    return p == end ? APR_SUCCESS : PFZ_EPROTO;
 }
 
 /* The fuzzing loop of one FUZZ call. */
@@ -185,8 +202,10 @@ static apr_status_t fuzz_loop(server_t *s)
     size_t max_len, lg;
     uint64_t step, start = pfz__now_us(), now, budget = s->call.time_budget_us;
     uint64_t limit = s->call.exec_limit, execs = 0, check_mask = 0, last_check = start;
-    size_t n, size, osize = 0, i;
+    size_t n, size, osize = 0, i, bidx = 0, bsize = 0, nowned = 0;
     const uint8_t *base, *other = NULL;
+    const uint32_t *owned = NULL;
+    int reduce = (s->call.flags & PFZ__FUZZF_REDUCE) != 0, smaller;
 
     if (cap == 0)
         cap = 1;
@@ -202,8 +221,11 @@ static apr_status_t fuzz_loop(server_t *s)
     for (;;) {
         size = 0;
         if (pfz__sched_count(s->sched) > 0) {
-            base = pfz__sched_data(s->sched, pfz__sched_pick(s->sched, &s->rng), &size);
-            size = PFZ_MIN(size, max_len);
+            bidx = pfz__sched_pick(s->sched, &s->rng);
+            base = pfz__sched_data(s->sched, bidx, &bsize);
+            if (reduce)
+                owned = pfz__sched_owned(s->sched, bidx, &nowned);
+            size = PFZ_MIN(bsize, max_len);
             memcpy(value, base, size);
             /* The cross-over partner changes every 8 executions: cross-over is
              * drawn rarely, and a weighted pick per execution showed up. */
@@ -222,6 +244,11 @@ static apr_status_t fuzz_loop(server_t *s)
             pfz__cov_reset();
             return reply(s, PFZ__RS_LEAK);
         }
+        /* REDUCE (libFuzzer's -reduce_inputs): a mutant smaller than its base
+         * that still reaches every feature the base owns can take its place.
+         * Asked before the collection clears the counters; most mutants fail
+         * on the first feature checked. */
+        smaller = nowned > 0 && size < bsize && pfz__cov_has_all(owned, nowned);
         n = pfz__cov_collect(&s->known, s->feat, FEATURE_SCRATCH, 1);
         if (step && ++s->since_new > step && max_len < cap) {
             s->cur_len = max_len = PFZ_MIN(cap, max_len + lg);
@@ -243,6 +270,13 @@ static apr_status_t fuzz_loop(server_t *s)
             s->reply.execs = execs;
             s->reply.elapsed_us = pfz__now_us() - start;
             return reply(s, PFZ__RS_NEW_INPUT);
+        }
+        if (smaller) {
+            s->reply.features.n = 0;
+            s->reply.entry = (uint32_t)bidx;
+            s->reply.execs = execs;
+            s->reply.elapsed_us = pfz__now_us() - start;
+            return reply(s, PFZ__RS_REDUCE);
         }
         if (limit && execs >= limit)
             break;
@@ -428,5 +462,6 @@ int pfz__worker_serve(const pfz__server_opts_t *opts, apr_pool_t *pool)
     pfz__rpc_buf_free(&s.buf);
     pfz__u32vec_free(&s.call.features);
     pfz__u32vec_free(&s.reply.features);
+    pfz__u32vec_free(&s.owned);
     return rc;
 }
