@@ -32,7 +32,7 @@ MODES = {
     "full": dict(reps=5, secs=10, seeds=5, cap=30, cov_secs=60, cov_reps=3, rst_secs=5, rst_reps=3),
 }
 EXEC_TARGETS = ["empty", "parser", "zlib_inflate"]
-CRASH_TARGETS = ["magic", "cmp64", "strcmp", "switch", "heap_overflow", "checksum"]
+CRASH_TARGETS = ["magic", "cmp64", "strcmp", "switch", "heap_overflow", "checksum", "crc_payload"]
 AFL_ENV = dict(AFL_SKIP_CPUFREQ="1", AFL_NO_UI="1", AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES="1",
                AFL_NO_AFFINITY="1", AFL_SKIP_CRASHES="1", AFL_QUIET="1",
                AFL_IGNORE_SEED_PROBLEMS="1")

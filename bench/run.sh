@@ -181,7 +181,7 @@ if [[ $SKIP_BUILD == 0 ]]; then
         build_target "$f" empty 0
         build_target "$f" parser 0
         build_target "$f" zlib_inflate 0 -I"$ZSRC" "$B/obj/$zf/libz.a"
-        for n in magic cmp64 switch checksum crash_always; do build_target "$f" "$n" 0; done
+        for n in magic cmp64 switch checksum crc_payload crash_always; do build_target "$f" "$n" 0; done
         for n in strcmp heap_overflow; do build_target "$f" "$n" 1; done
     done
     log "built: $(ls "$OUT"/* | wc -l) binaries"

@@ -643,6 +643,8 @@ static void test_finds_cmp64(void) { expect_found("tests/targets/cmp64", 0); }
 static void test_finds_switch_chain(void) { expect_found("tests/targets/switch_chain", 0); }
 static void test_finds_strcmp_secret(void) { expect_found("tests/targets/strcmp", 1); }
 static void test_finds_heap_overflow(void) { expect_found("tests/targets/heap_overflow", 1); }
+/* A CRC over the field it guards: needs the input-to-state retry. */
+static void test_finds_crc_field(void) { expect_found("tests/targets/crc_field", 0); }
 /* No sanitizer: memcmp/bcmp and strcmp operands come from portfuzz's own libc
  * interception (POSIX only; PE has no symbol interposition). */
 static void test_finds_libc_compare(void)
@@ -673,5 +675,6 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_finds_strcmp_secret);
     PFZ_TEST_ADD(s, test_finds_heap_overflow);
     PFZ_TEST_ADD(s, test_finds_libc_compare);
+    PFZ_TEST_ADD(s, test_finds_crc_field);
     PFZ_TEST_ADD(s, test_finds_leak);
 }

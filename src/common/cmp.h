@@ -31,6 +31,11 @@ typedef struct pfz__torc {
     pfz__cmp_int_t ints[PFZ__TORC_INT_SIZE];
     pfz__cmp_mem_t mems[PFZ__TORC_MEM_SIZE];
     size_t nints, nmems; /* number of insertions so far (not of filled slots) */
+    /* The latest failed comparison of 4 or 8 bytes, for the worker's
+     * input-to-state retry (worker_server.c); nwide counts them. */
+    uint64_t last_a, last_b;
+    unsigned last_width;
+    size_t nwide;
 } pfz__torc_t;
 
 extern pfz__torc_t pfz__torc;

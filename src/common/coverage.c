@@ -257,6 +257,12 @@ void pfz__cmp_record_int(uint64_t a, uint64_t b, unsigned width)
     e->b = b;
     e->width = (uint8_t)width;
     pfz__torc.nints++;
+    if (width >= 4) {
+        pfz__torc.last_a = a;
+        pfz__torc.last_b = b;
+        pfz__torc.last_width = width;
+        pfz__torc.nwide++;
+    }
 }
 
 void pfz__cmp_record_mem(const void *a, size_t alen, const void *b, size_t blen)

@@ -37,7 +37,7 @@ static const opt_desc_t opts[] = {
     I(print_final_stats, 0, 1, "0", "print stat:: lines at the end"),
     I(only_ascii, 0, 1, "0", "generate only printable ASCII inputs"),
     I(use_value_profile, 0, 1, "0", "use comparison operands as coverage features"),
-    I(use_cmp, 0, 1, "1", "use comparison operands in mutations"),
+    I(use_cmp, 0, 1, "1", "use comparison operands in mutations and input-to-state retries"),
     I(reduce_inputs, 0, 1, "1", "replace a corpus entry by a smaller input that reaches the features it owns (REDUCE)"),
     I(reload, 0, BIG, "1", "every this many seconds, load inputs other instances wrote into the corpus (0: never)"),
     I(minimize_crash, 0, 1, "1", "minimize crashes (with files: minimize them and exit)"),

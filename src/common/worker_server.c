@@ -13,6 +13,7 @@
 
 #include <apr_strings.h>
 
+#include "cmp.h"
 #include "coverage.h"
 #include "mutator.h"
 #include "platform.h"
@@ -193,6 +194,50 @@ static apr_status_t take_inbox(server_t *s)
     return p == end ? APR_SUCCESS : PFZ_EPROTO;
 }
 
+/* Input-to-state (as in Redqueen / AFL++'s CmpLog, reduced to one step):
+ * when an execution's latest failed 4- or 8-byte comparison has one operand
+ * spelled in the input (little- or big-endian), write the other operand there.
+ * The fuzzing loop runs the patched input at once, so a value the target
+ * computes from the input it just saw -- a checksum over the payload, a length
+ * -- is right for exactly that input; a mutator inserting it into some later,
+ * different input would be wrong. Operands made of one repeated byte (0,
+ * 0xffffffff...) are skipped: they match by accident everywhere. Returns 1 if
+ * the input was changed. */
+static int i2s_patch(uint8_t *v, size_t n, uint64_t a, uint64_t b, unsigned w)
+{
+    int pass;
+
+    if (w != 4 && w != 8)
+        return 0;
+    if (w == 4) {
+        a &= 0xffffffffu;
+        b &= 0xffffffffu;
+    }
+    for (pass = 0; pass < 4; pass++) {
+        uint64_t from = pass & 1 ? a : b, to = pass & 1 ? b : a;
+        int be = pass >= 2;
+        uint8_t pf[8], pt[8];
+        size_t i, k;
+        int uniform = 1;
+
+        for (k = 0; k < w; k++) {
+            unsigned sh = (unsigned)(be ? (w - 1 - k) : k) * 8u;
+            pf[k] = (uint8_t)(from >> sh);
+            pt[k] = (uint8_t)(to >> sh);
+            if (pf[k] != pf[0])
+                uniform = 0;
+        }
+        if (uniform)
+            continue;
+        for (i = 0; i + w <= n; i++)
+            if (v[i] == pf[0] && memcmp(v + i, pf, w) == 0) {
+                memcpy(v + i, pt, w);
+                return 1;
+            }
+    }
+    return 0;
+}
+
 /* The fuzzing loop of one FUZZ call. */
 static apr_status_t fuzz_loop(server_t *s)
 {
@@ -205,7 +250,9 @@ static apr_status_t fuzz_loop(server_t *s)
     size_t n, size, osize = 0, i, bidx = 0, bsize = 0, nowned = 0;
     const uint8_t *base, *other = NULL;
     const uint32_t *owned = NULL;
-    int reduce = (s->call.flags & PFZ__FUZZF_REDUCE) != 0, smaller;
+    int reduce = (s->call.flags & PFZ__FUZZF_REDUCE) != 0, smaller, retried;
+    int i2s = s->opts->use_cmp;
+    size_t nwide;
 
     if (cap == 0)
         cap = 1;
@@ -233,7 +280,10 @@ static apr_status_t fuzz_loop(server_t *s)
                 other = pfz__sched_data(s->sched, pfz__sched_pick(s->sched, &s->rng), &osize);
         }
         size = pfz__mutate(s->mut, value, size, max_len, other, osize);
+        retried = 0;
+    again:
         hdr->value_len = size;
+        nwide = pfz__torc.nwide;
         run_value(s, size);
         execs++;
         if (leak_detect && leak_mallocs > leak_frees && pfz__leak_check()) {
@@ -280,6 +330,13 @@ static apr_status_t fuzz_loop(server_t *s)
         }
         if (limit && execs >= limit)
             break;
+        /* Nothing new: one input-to-state retry when a wide comparison failed
+         * on a value the input spells (see i2s_patch). */
+        if (!retried && i2s && pfz__torc.nwide != nwide &&
+            i2s_patch(value, size, pfz__torc.last_a, pfz__torc.last_b, pfz__torc.last_width)) {
+            retried = 1;
+            goto again;
+        }
         if ((execs & check_mask) == 0) {
             now = pfz__now_us();
             if (budget && now - start >= budget)
