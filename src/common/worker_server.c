@@ -229,11 +229,19 @@ static int i2s_patch(uint8_t *v, size_t n, uint64_t a, uint64_t b, unsigned w)
         }
         if (uniform)
             continue;
-        for (i = 0; i + w <= n; i++)
-            if (v[i] == pf[0] && memcmp(v + i, pf, w) == 0) {
+        /* memchr for the first byte: the scan runs after many executions
+         * and a byte loop over a 4 KiB input cost more than the execution. */
+        for (i = 0; i + w <= n;) {
+            const uint8_t *q = memchr(v + i, pf[0], n - w + 1 - i);
+            if (q == NULL)
+                break;
+            i = (size_t)(q - v);
+            if (memcmp(q, pf, w) == 0) {
                 memcpy(v + i, pt, w);
                 return 1;
             }
+            i++;
+        }
     }
     return 0;
 }
