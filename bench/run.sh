@@ -131,7 +131,7 @@ if [[ $SKIP_BUILD == 0 ]]; then
     OUT=$B/bin
     mkdir -p "$OUT"/{pf,lf,afl,aflcmp} "$B/obj"
     APRLIBS=$(pkg-config --libs apr-1)
-    CFLAGS_COMMON=(-O2 -g -w)
+    CFLAGS_COMMON=(-O2 -g -w -I"$HERE/../include")
     export AFL_QUIET=1
     # flavour -> compiler and instrumentation flags
     cc_for() {

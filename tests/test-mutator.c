@@ -235,6 +235,44 @@ static void test_cmp_operand(void)
     apr_pool_destroy(p);
 }
 
+/* Input-to-state: the operand the input spells is replaced by the other one,
+ * in place, little- or big-endian, at whatever position; uniform operands and
+ * absent ones change nothing. */
+static void test_i2s(void)
+{
+    apr_pool_t *p;
+    pfz__mutator_t *m;
+    uint8_t d[40], want[40];
+    unsigned k;
+    apr_pool_create(&p, pfz_test_pool);
+    m = make(p, 5, 0, NULL);
+    for (k = 0; k < 40; k++) { /* the operand at every position, both orders */
+        size_t at = k % 37;
+        int swap = k & 1;
+        memset(d, 'x', sizeof d);
+        pfz__put_u32(d + at, 0xA1B2C3D4u);
+        memcpy(want, d, sizeof d);
+        pfz__put_u32(want + at, 0x11223344u);
+        CU_ASSERT_EQUAL(pfz__mutator_i2s(m, d, sizeof d, swap ? 0xA1B2C3D4u : 0x11223344u,
+                                         swap ? 0x11223344u : 0xA1B2C3D4u, 4), 1);
+        CU_ASSERT(memcmp(d, want, sizeof d) == 0);
+    }
+    /* Big-endian, 8 bytes. */
+    memset(d, 0, sizeof d);
+    d[10] = 1; d[11] = 2; d[12] = 3; d[13] = 4; d[14] = 5; d[15] = 6; d[16] = 7; d[17] = 8;
+    CU_ASSERT_EQUAL(pfz__mutator_i2s(m, d, sizeof d, 0x1112131415161718ull,
+                                     0x0102030405060708ull, 8), 1);
+    CU_ASSERT(d[10] == 0x11 && d[17] == 0x18 && d[9] == 0 && d[18] == 0);
+    /* Not spelled: unchanged. Uniform operand (zeroes everywhere): unchanged. */
+    memcpy(want, d, sizeof d);
+    CU_ASSERT_EQUAL(pfz__mutator_i2s(m, d, sizeof d, 0xDEADBEEFu, 0xCAFEF00Du, 4), 0);
+    CU_ASSERT_EQUAL(pfz__mutator_i2s(m, d, sizeof d, 0x55667788u, 0, 4), 0);
+    CU_ASSERT_EQUAL(pfz__mutator_i2s(m, d, 3, 0x11121314u, 0x01020304u, 4), 0); /* too short */
+    CU_ASSERT_EQUAL(pfz__mutator_i2s(m, d, sizeof d, 0x1112u, 0x0102u, 2), 0);   /* narrow */
+    CU_ASSERT(memcmp(d, want, sizeof d) == 0);
+    apr_pool_destroy(p);
+}
+
 static void test_dict_entries(void)
 {
     apr_pool_t *p;
@@ -310,6 +348,7 @@ void pfz_test_register_mutator(void)
     PFZ_TEST_ADD(s, test_stack_bounds);
     PFZ_TEST_ADD(s, test_only_ascii);
     PFZ_TEST_ADD(s, test_cmp_operand);
+    PFZ_TEST_ADD(s, test_i2s);
     PFZ_TEST_ADD(s, test_dict_entries);
     PFZ_TEST_ADD(s, test_custom_and_llvm_mutate);
 }

@@ -118,26 +118,39 @@ static unsigned pick_width(pfz__mutator_t *m, size_t size, unsigned maxw)
     return w <= size ? w : 0;
 }
 
+/* First occurrence of needle in hay[from..to) (positions of its first byte),
+ * found with memchr: this runs after many executions (input-to-state), and a
+ * byte loop over a 4 KiB input cost more than a zlib execution. */
+static int scan_bytes(const uint8_t *hay, size_t from, size_t to, const uint8_t *needle,
+                      size_t nlen, size_t *pos)
+{
+    while (from < to) {
+        const uint8_t *q = memchr(hay + from, needle[0], to - from);
+        if (q == NULL)
+            return 0;
+        from = (size_t)(q - hay);
+        if (memcmp(q, needle, nlen) == 0) {
+            *pos = from;
+            return 1;
+        }
+        from++;
+    }
+    return 0;
+}
+
 /* First occurrence of needle at or after a random offset, wrapping around. */
 static size_t find_bytes(pfz__mutator_t *m, const uint8_t *hay, size_t hlen, const uint8_t *needle,
                          size_t nlen, int *found)
 {
-    size_t last, start, i, k;
+    size_t last, start, pos = 0;
     *found = 0;
     if (nlen == 0 || nlen > hlen)
         return 0;
     last = hlen - nlen;
     start = rnd(m, last + 1);
-    for (k = 0; k <= last; k++) {
-        i = start + k;
-        if (i > last)
-            i -= last + 1;
-        if (hay[i] == needle[0] && memcmp(hay + i, needle, nlen) == 0) {
-            *found = 1;
-            return i;
-        }
-    }
-    return 0;
+    *found = scan_bytes(hay, start, last + 1, needle, nlen, &pos) ||
+             scan_bytes(hay, 0, start, needle, nlen, &pos);
+    return pos;
 }
 
 /* Replaces data[pos..pos+oldlen) by rep[0..replen). Returns the new size or 0
@@ -731,6 +744,34 @@ size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size)
 void pfz__mutator_set_current(pfz__mutator_t *m)
 {
     current = m;
+}
+
+int pfz__mutator_i2s(pfz__mutator_t *m, uint8_t *data, size_t size, uint64_t a, uint64_t b,
+                     unsigned width)
+{
+    uint8_t from[8], to[8];
+    size_t pos;
+    int pass, found;
+
+    if (width != 4 && width != 8)
+        return 0;
+    for (pass = 0; pass < 4; pass++) {
+        int be = pass >= 2;
+        unsigned k;
+
+        store_uint(from, width, be, pass & 1 ? a : b);
+        store_uint(to, width, be, pass & 1 ? b : a);
+        for (k = 1; k < width && from[k] == from[0]; k++)
+            ;
+        if (k == width)
+            continue; /* one repeated byte (0, 0xffffffff...): matches by accident */
+        pos = find_bytes(m, data, size, from, width, &found);
+        if (found) {
+            memcpy(data + pos, to, width);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void pfz__mutator_note_new(pfz__mutator_t *m)

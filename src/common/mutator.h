@@ -67,6 +67,17 @@ size_t pfz__mutate_one(pfz__mutator_t *m, int kind, uint8_t *data, size_t size,
  * auto-dictionary entries (libFuzzer's "persistent auto dictionary"). Optional. */
 void pfz__mutator_note_new(pfz__mutator_t *m);
 
+/** Input-to-state (as in Redqueen / AFL++'s CmpLog, reduced to one step):
+ * when one operand of a failed comparison of `width` (4 or 8) bytes is spelled
+ * in data (little- or big-endian; b is tried before a), writes the other
+ * operand there. Operands made of one repeated byte are skipped (they match by
+ * accident everywhere). Returns 1 if data was changed. The caller runs the
+ * patched input at once: a value the target computed from the input it just
+ * saw -- a checksum over the payload, a length -- is right for exactly that
+ * input. */
+int pfz__mutator_i2s(pfz__mutator_t *m, uint8_t *data, size_t size, uint64_t a, uint64_t b,
+                     unsigned width);
+
 /** The automatic dictionary (for statistics and tests). */
 const pfz__dict_t *pfz__mutator_auto_dict(const pfz__mutator_t *m);
 

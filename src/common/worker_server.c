@@ -194,58 +194,6 @@ static apr_status_t take_inbox(server_t *s)
     return p == end ? APR_SUCCESS : PFZ_EPROTO;
 }
 
-/* Input-to-state (as in Redqueen / AFL++'s CmpLog, reduced to one step):
- * when an execution's latest failed 4- or 8-byte comparison has one operand
- * spelled in the input (little- or big-endian), write the other operand there.
- * The fuzzing loop runs the patched input at once, so a value the target
- * computes from the input it just saw -- a checksum over the payload, a length
- * -- is right for exactly that input; a mutator inserting it into some later,
- * different input would be wrong. Operands made of one repeated byte (0,
- * 0xffffffff...) are skipped: they match by accident everywhere. Returns 1 if
- * the input was changed. */
-static int i2s_patch(uint8_t *v, size_t n, uint64_t a, uint64_t b, unsigned w)
-{
-    int pass;
-
-    if (w != 4 && w != 8)
-        return 0;
-    if (w == 4) {
-        a &= 0xffffffffu;
-        b &= 0xffffffffu;
-    }
-    for (pass = 0; pass < 4; pass++) {
-        uint64_t from = pass & 1 ? a : b, to = pass & 1 ? b : a;
-        int be = pass >= 2;
-        uint8_t pf[8], pt[8];
-        size_t i, k;
-        int uniform = 1;
-
-        for (k = 0; k < w; k++) {
-            unsigned sh = (unsigned)(be ? (w - 1 - k) : k) * 8u;
-            pf[k] = (uint8_t)(from >> sh);
-            pt[k] = (uint8_t)(to >> sh);
-            if (pf[k] != pf[0])
-                uniform = 0;
-        }
-        if (uniform)
-            continue;
-        /* memchr for the first byte: the scan runs after many executions
-         * and a byte loop over a 4 KiB input cost more than the execution. */
-        for (i = 0; i + w <= n;) {
-            const uint8_t *q = memchr(v + i, pf[0], n - w + 1 - i);
-            if (q == NULL)
-                break;
-            i = (size_t)(q - v);
-            if (memcmp(q, pf, w) == 0) {
-                memcpy(v + i, pt, w);
-                return 1;
-            }
-            i++;
-        }
-    }
-    return 0;
-}
-
 /* The fuzzing loop of one FUZZ call. */
 static apr_status_t fuzz_loop(server_t *s)
 {
@@ -339,9 +287,10 @@ static apr_status_t fuzz_loop(server_t *s)
         if (limit && execs >= limit)
             break;
         /* Nothing new: one input-to-state retry when a wide comparison failed
-         * on a value the input spells (see i2s_patch). */
+         * on a value the input spells (see pfz__mutator_i2s). */
         if (!retried && i2s && pfz__torc.nwide != nwide &&
-            i2s_patch(value, size, pfz__torc.last_a, pfz__torc.last_b, pfz__torc.last_width)) {
+            pfz__mutator_i2s(s->mut, value, size, pfz__torc.last_a, pfz__torc.last_b,
+                             pfz__torc.last_width)) {
             retried = 1;
             goto again;
         }
