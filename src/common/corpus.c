@@ -94,8 +94,6 @@ int pfz__corpus_offer(pfz__corpus_t *c, const uint8_t *data, size_t size, const 
     APR_ARRAY_PUSH(c->entries, pfz__entry_t *) = e;
     apr_hash_set(c->by_sha1, e->sha1, APR_HASH_KEY_STRING, e);
     c->total_bytes += size;
-    if (size > c->max_entry)
-        c->max_entry = size;
     if (c->outdir != NULL && *st == APR_SUCCESS) {
         apr_pool_t *tmp;
         if (apr_pool_create(&tmp, c->pool) == APR_SUCCESS) {

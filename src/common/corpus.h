@@ -34,7 +34,6 @@ typedef struct pfz__corpus {
     pfz__featset_t edges;        /* distinct edges (for "cov:") */
     size_t nedges;
     size_t total_bytes;
-    size_t max_entry;
 } pfz__corpus_t;
 
 apr_status_t pfz__corpus_create(pfz__corpus_t **c, const char *outdir, apr_pool_t *pool);
