@@ -42,6 +42,7 @@ int pfz_test_child_worker(void)
     memset(&so, 0, sizeof so);
     so.target = child_target;
     so.use_cmp = 1;
+    pfz__worker_process_setup(); /* as engine.c does for a real worker */
     return pfz__worker_serve(&so, pfz_test_pool);
 }
 

@@ -656,6 +656,261 @@ static void test_finds_libc_compare(void)
 #endif
 }
 
+
+/* ------------------------------------------------------ hostile targets */
+
+/* Runs tests/targets/hostile on a corpus holding the given inputs, with
+ * extra flags; the artifact prefix is the scratch dir. */
+static run_t hostile_run(const char *name, const char *const *inputs, const char *const *flags,
+                         const char *const *env, const char **dir_out)
+{
+    const char *dir = scratch(name), *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *args[24];
+    int i, n = 0;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool),
+                          APR_SUCCESS);
+    for (i = 0; inputs[i] != NULL; i++)
+        CU_ASSERT_EQUAL(pfz__write_atomic(apr_psprintf(pfz_test_pool, "%s/in%d", corpus, i),
+                                          inputs[i], strlen(inputs[i]), pfz_test_pool),
+                        APR_SUCCESS);
+    args[n++] = "-seed=1";
+    args[n++] = apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL);
+    for (i = 0; flags[i] != NULL && n < 22; i++)
+        args[n++] = flags[i];
+    args[n++] = corpus;
+    args[n] = NULL;
+    *dir_out = dir;
+    return run_target(pfz_test_target("tests/targets/hostile"), args, env, dir, 0, NULL);
+}
+
+/* The run found exactly what `input` does, said `says`, and ended quickly. */
+static void expect_engine_finding(const run_t *r, const char *dir, const char *input, const char *says)
+{
+    apr_array_header_t *found = artifacts(dir, "crash-");
+    int ok = r->code == 77 && r->seconds < 30 && strstr(r->out, says) != NULL && found->nelts >= 1;
+
+    CU_ASSERT(ok);
+    show_on_failure(ok, r);
+    if (found->nelts >= 1) {
+        uint8_t *data;
+        size_t len;
+        CU_ASSERT_EQUAL_FATAL(pfz__read_file(APR_ARRAY_IDX(found, 0, const char *), &data, &len,
+                                             1u << 20, pfz_test_pool), APR_SUCCESS);
+        CU_ASSERT(len == strlen(input) && memcmp(data, input, len) == 0);
+        free(data);
+    }
+}
+
+/* A slow LLVMFuzzerInitialize with two workers and a time limit shorter
+ * than it: the run still ends at the limit. */
+static void test_hostile_slow_init_time_limit(void)
+{
+    static const char *const in[] = {"hello", NULL};
+    static const char *const flags[] = {"-workers=2", "-max_total_time=2", NULL};
+    static const char *const env[] = {"PFZ_HOSTILE_INIT_SLEEP=60", NULL};
+    const char *dir;
+    run_t r = hostile_run("slow-init", in, flags, env, &dir);
+    int ok = r.seconds < 15 && !r.signaled;
+
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+}
+
+#ifndef _WIN32
+#include <signal.h>
+
+/* Reads the pids the target's children noted. */
+static int noted_pids(const char *path, long *pids, int max)
+{
+    uint8_t *data;
+    size_t len;
+    int n = 0;
+    char *text, *line, *save = NULL;
+
+    if (pfz__read_file(path, &data, &len, 1u << 16, pfz_test_pool) != APR_SUCCESS)
+        return 0;
+    text = apr_pstrmemdup(pfz_test_pool, (const char *)data, len);
+    free(data);
+    for (line = apr_strtok(text, "\n", &save); line != NULL && n < max; line = apr_strtok(NULL, "\n", &save))
+        pids[n++] = atol(line);
+    return n;
+}
+
+static int pid_gone(long pid)
+{
+    int i;
+
+    for (i = 0; i < 40; i++) { /* up to 2 s for it to be reaped */
+        if (kill((pid_t)pid, 0) != 0)
+            return 1;
+        apr_sleep(50000);
+    }
+    return 0;
+}
+
+/* A child the target forked holds the reply pipe open: the crash that
+ * follows is still seen at once (from the process, not the pipe), and the
+ * child, in the worker's process group, dies with it. */
+static void test_hostile_forked_child_holds_pipe(void)
+{
+    static const char *const in[] = {"!FC", NULL};
+    static const char *const flags[] = {"-workers=1", "-max_total_time=60", "-minimize_crash=0", NULL};
+    const char *dir, *pids = apr_pstrcat(pfz_test_pool, PFZ_BUILDDIR, "/tests/e2e-scratch/fork-pids",
+                                         NULL);
+    const char *env[] = {apr_pstrcat(pfz_test_pool, "PFZ_HOSTILE_PIDS=", pids, NULL),
+                         "PFZ_HOSTILE_ARM=F", NULL};
+    long pid[8];
+    int n, i;
+    run_t r;
+
+    apr_file_remove(pids, pfz_test_pool);
+    r = hostile_run("fork", in, flags, env, &dir);
+    expect_engine_finding(&r, dir, "!FC", "SIGSEGV");
+    n = noted_pids(pids, pid, 8);
+    CU_ASSERT(n >= 1);
+    for (i = 0; i < n; i++)
+        CU_ASSERT(pid_gone(pid[i]));
+}
+
+/* The same with a daemon that left the worker's process group: out of the
+ * engine's reach, and yet it cannot stall the run. */
+static void test_hostile_daemon_holds_pipe(void)
+{
+    static const char *const in[] = {"!DC", NULL};
+    static const char *const flags[] = {"-workers=1", "-max_total_time=60", "-minimize_crash=0", NULL};
+    const char *dir, *pids = apr_pstrcat(pfz_test_pool, PFZ_BUILDDIR, "/tests/e2e-scratch/daemon-pids",
+                                         NULL);
+    const char *env[] = {apr_pstrcat(pfz_test_pool, "PFZ_HOSTILE_PIDS=", pids, NULL),
+                         "PFZ_HOSTILE_ARM=D", NULL};
+    long pid[8];
+    int n, i;
+    run_t r;
+
+    apr_file_remove(pids, pfz_test_pool);
+    r = hostile_run("daemon", in, flags, env, &dir);
+    expect_engine_finding(&r, dir, "!DC", "SIGSEGV");
+    n = noted_pids(pids, pid, 8);
+    for (i = 0; i < n; i++)
+        kill((pid_t)pid[i], SIGKILL);
+}
+
+static void test_hostile_closes_channels(void)
+{
+    static const char *const in[] = {"!X", NULL};
+    static const char *const flags[] = {"-workers=1", "-max_total_time=60", "-minimize_crash=0", NULL};
+    const char *dir;
+    static const char *const env[] = {"PFZ_HOSTILE_ARM=X", NULL};
+    run_t r = hostile_run("close-fds", in, flags, env, &dir);
+
+    expect_engine_finding(&r, dir, "!X", "closed or replaced the engine's call/reply channels");
+}
+
+static void test_hostile_reply_garbage(void)
+{
+    static const char *const in[] = {"!W", NULL};
+    static const char *const flags[] = {"-workers=1", "-max_total_time=60", "-minimize_crash=0", NULL};
+    const char *dir;
+    static const char *const env[] = {"PFZ_HOSTILE_ARM=W", NULL};
+    run_t r = hostile_run("garbage", in, flags, env, &dir);
+
+    expect_engine_finding(&r, dir, "!W", "wrote to the engine's reply channel");
+}
+
+static void test_hostile_header_overwrite(void)
+{
+    static const char *const in[] = {"!Z", NULL};
+    static const char *const flags[] = {"-workers=1", "-max_total_time=60", "-minimize_crash=0", NULL};
+    const char *dir;
+    static const char *const env[] = {"PFZ_HOSTILE_ARM=Z", NULL};
+    run_t r = hostile_run("header", in, flags, env, &dir);
+
+    expect_engine_finding(&r, dir, "!Z", "overwrote the engine's shared-memory region");
+}
+
+/* ftruncate of the region's descriptor: refused (Linux: a sealed memfd), so
+ * the coordinator's mapping stays whole and the run goes on. */
+static void test_hostile_truncate_region(void)
+{
+#ifdef __linux__
+    static const char *const in[] = {"!T", "hello", NULL};
+    static const char *const flags[] = {"-workers=2", "-runs=3000", NULL};
+    static const char *const env[] = {"PFZ_HOSTILE_ARM=T", NULL};
+    const char *dir;
+    run_t r = hostile_run("truncate", in, flags, env, &dir);
+    int ok = r.code == 0 && strstr(r.out, "Done") != NULL;
+
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+#endif
+}
+
+/* A seed that SIGKILLs its worker, with -keep_going=1: a finding, saved,
+ * and the campaign goes on to its time limit. */
+static void test_hostile_sigkill_keep_going(void)
+{
+    static const char *const in[] = {"!K", "hello", NULL};
+    static const char *const flags[] = {"-workers=2", "-max_total_time=4", "-keep_going=1", NULL};
+    static const char *const env[] = {"PFZ_HOSTILE_ARM=K", NULL};
+    const char *dir;
+    run_t r = hostile_run("sigkill", in, flags, env, &dir);
+
+    expect_engine_finding(&r, dir, "!K", "SIGKILL");
+    CU_ASSERT(r.seconds >= 3.5);
+    CU_ASSERT_PTR_NULL(strstr(r.out, "ended outside the fuzz target"));
+}
+
+/* Runs the hostile target with args, sends SIGINT after `after` seconds and
+ * checks that it has ended within a second of it. */
+static void expect_prompt_interrupt(const char *name, const char *const *args, double after)
+{
+    static const char *const env[] = {"PFZ_HOSTILE_ARM=LH", NULL};
+    const char *dir = scratch(name);
+    run_t r = run_target(pfz_test_target("tests/targets/hostile"), args, env, dir, after, NULL);
+    int ok = r.seconds < after + 1.0 && r.code == 72;
+
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+}
+
+/* SIGINT in a minimization whose variants hang (a call as long as -timeout). */
+static void test_interrupt_latency_minimize(void)
+{
+    const char *dir = scratch("int-minimize-input"), *path = apr_pstrcat(pfz_test_pool, dir, "/big", NULL);
+    char *big = apr_palloc(pfz_test_pool, 4000);
+    const char *args[] = {"-minimize_crash=1", "-max_minimize_time=60", "-timeout=60", path, NULL};
+
+    memset(big, 'a', 4000);
+    big[0] = '!';
+    big[1] = 'L';
+    CU_ASSERT_EQUAL_FATAL(pfz__write_atomic(path, big, 4000, pfz_test_pool), APR_SUCCESS);
+    expect_prompt_interrupt("int-minimize", args, 3.0);
+}
+
+/* SIGINT in a merge whose input hangs (a call as long as -timeout). */
+static void test_interrupt_latency_merge(void)
+{
+    const char *dir = scratch("int-merge-dirs");
+    const char *out = apr_pstrcat(pfz_test_pool, dir, "/out", NULL), *in = apr_pstrcat(pfz_test_pool, dir, "/in", NULL);
+    const char *args[] = {"-merge=1", "-timeout=60", out, in, NULL};
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(out, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(in, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(pfz__write_atomic(apr_pstrcat(pfz_test_pool, in, "/hang", NULL), "!H", 2, pfz_test_pool),
+                          APR_SUCCESS);
+    expect_prompt_interrupt("int-merge", args, 3.0);
+}
+
+/* SIGINT while fuzzing (a worker is in the middle of a batch). */
+static void test_interrupt_latency_fuzz(void)
+{
+    const char *dir = scratch("int-fuzz-corpus");
+    const char *args[] = {"-workers=2", "-max_total_time=60", dir, NULL};
+
+    expect_prompt_interrupt("int-fuzz", args, 3.0);
+}
+#endif
+
 void pfz_test_register_e2e(void)
 {
     CU_pSuite s = pfz_test_suite("e2e");
@@ -677,4 +932,19 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_finds_libc_compare);
     PFZ_TEST_ADD(s, test_finds_crc_field);
     PFZ_TEST_ADD(s, test_finds_leak);
+
+    s = pfz_test_suite("hostile");
+    PFZ_TEST_ADD(s, test_hostile_slow_init_time_limit);
+#ifndef _WIN32
+    PFZ_TEST_ADD(s, test_hostile_forked_child_holds_pipe);
+    PFZ_TEST_ADD(s, test_hostile_daemon_holds_pipe);
+    PFZ_TEST_ADD(s, test_hostile_closes_channels);
+    PFZ_TEST_ADD(s, test_hostile_reply_garbage);
+    PFZ_TEST_ADD(s, test_hostile_header_overwrite);
+    PFZ_TEST_ADD(s, test_hostile_truncate_region);
+    PFZ_TEST_ADD(s, test_hostile_sigkill_keep_going);
+    PFZ_TEST_ADD(s, test_interrupt_latency_minimize);
+    PFZ_TEST_ADD(s, test_interrupt_latency_merge);
+    PFZ_TEST_ADD(s, test_interrupt_latency_fuzz);
+#endif
 }

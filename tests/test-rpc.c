@@ -197,7 +197,7 @@ static void test_stream(void)
     make_call(&c);
     memset(&d, 0, sizeof d);
     CU_ASSERT_EQUAL_FATAL(apr_file_pipe_create(&rd, &wr, pfz_test_pool), APR_SUCCESS);
-    CU_ASSERT_EQUAL(pfz__rpc_write_call(wr, &b, &c), APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__rpc_write_call(wr, &b, &c, NULL), APR_SUCCESS);
     CU_ASSERT_EQUAL(pfz__rpc_read_call(rd, &rb, &d), APR_SUCCESS);
     CU_ASSERT_EQUAL(d.exec_limit, 77);
     /* Half a frame, then end of stream. */

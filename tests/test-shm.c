@@ -797,8 +797,9 @@ static void test_region_basics(void)
 }
 
 #ifndef _WIN32
-/* The backing file is unlinked at creation: nothing named portfuzz-shm-* in
- * the temp directory belongs to this process. */
+/* The backing file has no name (a memfd on Linux, else unlinked at
+ * creation): nothing named portfuzz-shm-* in the temp directory belongs to
+ * this process. */
 static void test_region_leaves_no_file(void)
 {
     apr_pool_t *pool;
@@ -815,10 +816,17 @@ static void test_region_leaves_no_file(void)
         if (n <= 0)
             continue;
         link[n] = '\0';
-        if (strstr(link, "portfuzz-shm-") != NULL) {
+        if (strstr(link, "portfuzz-shm") != NULL) {
             found++;
             CU_ASSERT(strstr(link, "(deleted)") != NULL);
             CU_ASSERT(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+#if defined(__linux__) && defined(F_SEAL_SHRINK)
+            /* A sealed memfd: the target, which has it as fd 5, cannot
+             * shrink it under the coordinator's mapping. */
+            CU_ASSERT(strstr(link, "memfd:") != NULL);
+            CU_ASSERT(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK);
+            CU_ASSERT(ftruncate(fd, 0) != 0);
+#endif
         }
     }
 #ifdef __linux__

@@ -17,6 +17,9 @@
 #define BATCH_US 100000u          /* time budget of one FUZZ call */
 #define INBOX_BYTES_PER_CALL (8u << 20)
 #define LOG_TAIL (64u << 10)
+/* How long the threads get to finish after a stop before the run ends
+ * without them (ClusterFuzz sends SIGKILL 10 s after SIGTERM). */
+#define SHUTDOWN_US (5u * 1000000u)
 
 void pfz__coord_request_stop(pfz__coord_t *c, int exit_code)
 {
@@ -28,6 +31,41 @@ void pfz__coord_request_stop(pfz__coord_t *c, int exit_code)
     if (c->cv != NULL)
         apr_thread_cond_broadcast(c->cv);
     apr_thread_mutex_unlock(c->mu);
+}
+
+int pfz__coord_abandoned;
+
+/* Counts a coordinator thread in (+1, before it is created) or out (-1,
+ * when its creation failed). */
+static void thread_started(pfz__coord_t *c, int delta)
+{
+    apr_thread_mutex_lock(c->mu);
+    c->threads_live += delta;
+    apr_thread_mutex_unlock(c->mu);
+}
+
+void pfz__coord_thread_done(pfz__coord_t *c)
+{
+    apr_thread_mutex_lock(c->mu);
+    c->threads_live--;
+    if (c->cv != NULL)
+        apr_thread_cond_broadcast(c->cv);
+    apr_thread_mutex_unlock(c->mu);
+}
+
+/* After a stop: waits up to `limit` microseconds for every client thread and
+ * the watchdog to finish. 1 if they all did. */
+static int threads_finished(pfz__coord_t *c, uint64_t limit)
+{
+    uint64_t deadline = pfz__now_us() + limit, now;
+    int live;
+
+    apr_thread_mutex_lock(c->mu);
+    while (c->threads_live > 0 && (now = pfz__now_us()) < deadline)
+        apr_thread_cond_timedwait(c->cv, c->mu, (apr_interval_time_t)PFZ_MIN(deadline - now, 100000));
+    live = c->threads_live;
+    apr_thread_mutex_unlock(c->mu);
+    return live <= 0;
 }
 
 int pfz__coord_stopping(pfz__coord_t *c)
@@ -113,6 +151,18 @@ static const char *signature(const char *kind, const pfz__exit_t *how, const cha
     return sig;
 }
 
+/* What the target did to the engine, from a call's result flags (NULL: none). */
+static const char *engine_damage(unsigned flags)
+{
+    if (flags & PFZ__RESF_CHANNEL_LOST)
+        return "closed or replaced the engine's call/reply channels";
+    if (flags & PFZ__RESF_GARBAGE)
+        return "wrote to the engine's reply channel";
+    if (flags & PFZ__RESF_CORRUPT)
+        return "overwrote the engine's shared-memory region";
+    return NULL;
+}
+
 /* A worker died during a call with res->input as the exact input it ran. */
 static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
 {
@@ -121,14 +171,23 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
     const char *kind, *sig, *path = NULL, *logpath = pfz__worker_log_path(s->worker);
     apr_pool_t *p;
     int code, in_target = (s->res.exec_seq & 1) != 0, dup, save;
+    const char *broke = engine_damage(s->res.flags);
 
     pfz__worker_reap(s->worker, &how, &reason);
     s->entries_sent = s->features_sent = 0; /* the next process starts empty */
     if (reason == PFZ__KILL_CLEANUP || (pfz__coord_stopping(c) && reason == PFZ__KILL_NONE &&
-                                            !in_target))
+                                            !in_target && broke == NULL))
         return; /* we stopped it: not a finding */
     apr_pool_create(&p, s->pool);
-    if (reason == PFZ__KILL_TIMEOUT) {
+    if (broke != NULL && reason == PFZ__KILL_NONE) {
+        /* The target attacked the engine itself. The region's value is the
+         * input it ran (checked against our own copy of the layout). */
+        kind = "crash";
+        code = (int)c->o->error_exitcode;
+        pfz__log("==%d== ERROR: portfuzz: the fuzz target %s in worker %d (%s)%s", s->id, broke,
+                 s->id, how.desc, was_seed ? " (on a seed input)" : "");
+        apr_snprintf(how.desc, sizeof how.desc, "the target %s", broke);
+    } else if (reason == PFZ__KILL_TIMEOUT) {
         kind = "timeout";
         code = (int)c->o->timeout_exitcode;
         pfz__log("==%d== ERROR: portfuzz: timeout after %" APR_INT64_T_FMT " seconds in worker %d%s",
@@ -508,6 +567,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
     c->runs_reserved -= reserved;
     apr_thread_mutex_unlock(c->mu);
     pfz__u32vec_free(&feats);
+    pfz__coord_thread_done(c);
     apr_thread_exit(t, APR_SUCCESS);
     return NULL;
 }
@@ -804,15 +864,22 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
             return PFZ_EXIT_USAGE;
         }
     }
-    for (i = 0; i < c->nworkers; i++)
+    for (i = 0; i < c->nworkers; i++) {
+        thread_started(c, 1);
         if ((st = apr_thread_create(&c->slots[i].thread, NULL, client_main, &c->slots[i], pool)) != APR_SUCCESS) {
+            thread_started(c, -1);
             pfz__log("ERROR: cannot start a client thread: %s", pfz__strerror(st, msg, sizeof msg));
             pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
             c->nworkers = i;
             break;
         }
-    if (apr_thread_create(&c->watchdog, NULL, pfz__watchdog_main, c, pool) != APR_SUCCESS)
+    }
+    thread_started(c, 1);
+    if (apr_thread_create(&c->watchdog, NULL, pfz__watchdog_main, c, pool) != APR_SUCCESS) {
+        thread_started(c, -1);
+        c->watchdog = NULL;
         pfz__log("WARNING: cannot start the watchdog: -timeout and -rss_limit_mb are not enforced");
+    }
 
     /* The main loop: the clock, the run count, Ctrl-C, pulses, reloads. */
     for (;;) {
@@ -832,10 +899,11 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
         }
         apr_thread_mutex_lock(c->mu);
         if (!c->stopping) {
-            if (o->max_total_time && now - c->start_us >= (uint64_t)o->max_total_time * 1000000u)
+            if ((o->max_total_time && now - c->start_us >= (uint64_t)o->max_total_time * 1000000u) ||
+                (o->runs >= 0 && c->total_execs >= (uint64_t)o->runs && c->inited)) {
                 c->stopping = 1;
-            if (o->runs >= 0 && c->total_execs >= (uint64_t)o->runs && c->inited)
-                c->stopping = 1;
+                apr_thread_cond_broadcast(c->cv); /* every waiter, e.g. for INITED */
+            }
             if (c->inited && c->total_execs >= c->next_pulse) {
                 status_line(c, "pulse ");
                 while (c->next_pulse <= c->total_execs)
@@ -868,6 +936,18 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     /* Stop: clean every worker up (its client's call returns "closed"). */
     for (i = 0; i < c->nworkers; i++)
         pfz__worker_cleanup(c->slots[i].worker);
+    if (!threads_finished(c, SHUTDOWN_US)) {
+        /* Should never happen (every wait of a client thread is bounded),
+         * but a run must end: keep what was found, skip the teardown. */
+        pfz__log("WARNING: portfuzz: %d coordinator thread(s) did not stop within %d s of the "
+                 "stop; exiting without them (everything found so far is saved)",
+                 c->threads_live, (int)(SHUTDOWN_US / 1000000));
+        if (o->plot_data)
+            plot(c, pool);
+        print_final(c);
+        pfz__coord_abandoned = 1;
+        return c->exit_code != 0 ? c->exit_code : c->first_finding_code;
+    }
     for (i = 0; i < c->nworkers; i++)
         apr_thread_join(&rv, c->slots[i].thread);
     if (c->watchdog != NULL)

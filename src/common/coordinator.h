@@ -53,6 +53,7 @@ struct pfz__coord {
     apr_array_header_t *seeds;  /* pfz__input_t: inputs to run once first */
     int next_seed, seeds_inflight, inited;
     int stopping;               /* 1: stop requested */
+    int threads_live;           /* client threads + watchdog not yet finished */
     int exit_code;
     int first_finding_code;     /* with -keep_going: the status to exit with */
     uint64_t total_execs;
@@ -91,6 +92,14 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
 
 /** The watchdog thread (watchdog.c). */
 void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *coord);
+
+/** A coordinator thread (client, watchdog) is about to return. */
+void pfz__coord_thread_done(pfz__coord_t *c);
+
+/** Set when a campaign ended without its threads (they did not stop within
+ * the shutdown deadline): the caller must end the process without tearing
+ * down what they may still use (engine.c does _Exit). */
+extern int pfz__coord_abandoned;
 
 /** Requests a stop with an exit status (the first request's status wins). */
 void pfz__coord_request_stop(pfz__coord_t *c, int exit_code);

@@ -86,6 +86,11 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
         return PFZ_EXIT_USAGE;
     }
     worker = pfz__is_worker();
+    /* A worker is set up (signals, death with the coordinator, no error
+     * dialogs, crash reporter) before any code of the target runs,
+     * LLVMFuzzerInitialize included. */
+    if (worker)
+        pfz__worker_process_setup();
     if (pfz__options_parse(&o, *argc, *argv, err, sizeof err, pool) != APR_SUCCESS) {
         fprintf(stderr, "ERROR: %s\n", err);
         rc = PFZ_EXIT_USAGE;
@@ -129,6 +134,12 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
         if (dict != NULL)
             pfz__log("INFO: -dict: %zu entries from %s", (size_t)pfz__dict_count(dict), o.dict);
         rc = pfz__coordinator_run(&o, *argv, *argc, pool);
+        if (pfz__coord_abandoned) {
+            /* Threads that did not stop may still use the pools: end here. */
+            fflush(stdout);
+            fflush(stderr);
+            _Exit(rc);
+        }
     }
 done:
     apr_pool_destroy(pool);

@@ -187,7 +187,10 @@ int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
                 apr_file_printf(ctl, "BAD %d unreadable\n", i);
             continue;
         }
-        if ((st = pfz__worker_start(solo.slot.worker)) != APR_SUCCESS) {
+        if ((st = pfz__worker_start(solo.slot.worker)) == PFZ_ESHMCLOSED) {
+            free(data);
+            break; /* interrupted: the watchdog cleaned the worker up */
+        } else if (st != APR_SUCCESS) {
             pfz__log("ERROR: merge: cannot start the worker: %s", pfz__strerror(st, msg, sizeof msg));
             free(data);
             code = PFZ_EXIT_USAGE;
@@ -201,6 +204,8 @@ int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
         a.deadline_us = (uint64_t)o->timeout * 1000000u + 30000000u;
         st = pfz__client_call(solo.slot.worker, &a, &solo.slot.res);
         free(data);
+        if (st == PFZ_ESHMCLOSED)
+            break; /* interrupted */
         if (st == APR_SUCCESS) {
             size_t k;
             in[i]->state = 1;

@@ -285,22 +285,64 @@ apr_status_t pfz__rpc_decode_reply(const uint8_t *frame, size_t len, pfz__reply_
 
 /* ---------------------------------------------------------------- streams */
 
-static apr_status_t write_frame(apr_file_t *f, const pfz__rpc_buf_t *b)
+/* The coordinator's ends of the pipes carry a short I/O timeout (see
+ * worker.c): a read or write that has made no progress for that long asks
+ * `wait` whether to go on. That is how a call learns that its worker died
+ * while a process the target forked still holds the other end of the pipe
+ * (no EOF ever comes), and how a cleanup ends a call blocked in I/O. The
+ * worker's ends have no timeout, so there a NULL hook never runs. */
+static apr_status_t check_wait(apr_status_t st, const pfz__rpc_wait_t *wait)
 {
-    apr_size_t done = 0;
+    if (!APR_STATUS_IS_TIMEUP(st) && !APR_STATUS_IS_EAGAIN(st))
+        return st;
+    return wait != NULL ? wait->fn(wait->ctx) : APR_SUCCESS;
+}
 
-    return apr_file_write_full(f, b->data, b->len, &done);
+static apr_status_t write_all(apr_file_t *f, const uint8_t *p, size_t len, const pfz__rpc_wait_t *wait)
+{
+    apr_status_t st;
+
+    while (len > 0) {
+        apr_size_t n = len;
+        st = apr_file_write(f, p, &n);
+        if (n > len)
+            return PFZ_EPROTO;
+        p += n;
+        len -= n;
+        if (st != APR_SUCCESS && (st = check_wait(st, wait)) != APR_SUCCESS)
+            return st;
+    }
+    return APR_SUCCESS;
+}
+
+/* Reads exactly len bytes; *got says how many came before an error. */
+static apr_status_t read_all(apr_file_t *f, uint8_t *p, size_t len, size_t *got,
+                             const pfz__rpc_wait_t *wait)
+{
+    apr_status_t st;
+
+    *got = 0;
+    while (*got < len) {
+        apr_size_t n = len - *got;
+        st = apr_file_read(f, p + *got, &n);
+        if (n > len - *got)
+            return PFZ_EPROTO;
+        *got += n;
+        if (st != APR_SUCCESS && (st = check_wait(st, wait)) != APR_SUCCESS)
+            return st;
+    }
+    return APR_SUCCESS;
 }
 
 /* Reads one whole frame into b. */
-static apr_status_t read_frame(apr_file_t *f, pfz__rpc_buf_t *b)
+static apr_status_t read_frame(apr_file_t *f, pfz__rpc_buf_t *b, const pfz__rpc_wait_t *wait)
 {
     uint8_t hdr[PFZ__RPC_HEADER];
-    apr_size_t got = 0;
+    size_t got = 0;
     uint32_t n;
     apr_status_t st;
 
-    st = apr_file_read_full(f, hdr, sizeof hdr, &got);
+    st = read_all(f, hdr, sizeof hdr, &got, wait);
     if (st != APR_SUCCESS)
         return (APR_STATUS_IS_EOF(st) && got == 0) ? APR_EOF
                : APR_STATUS_IS_EOF(st)            ? PFZ_EPROTO
@@ -313,9 +355,8 @@ static apr_status_t read_frame(apr_file_t *f, pfz__rpc_buf_t *b)
     if ((st = buf_reserve(b, PFZ__RPC_HEADER + (size_t)n)) != APR_SUCCESS)
         return st;
     memcpy(b->data, hdr, sizeof hdr);
-    got = 0;
     if (n > 0) {
-        st = apr_file_read_full(f, b->data + PFZ__RPC_HEADER, n, &got);
+        st = read_all(f, b->data + PFZ__RPC_HEADER, n, &got, wait);
         if (st != APR_SUCCESS)
             return APR_STATUS_IS_EOF(st) ? PFZ_EPROTO : st;
     }
@@ -323,30 +364,32 @@ static apr_status_t read_frame(apr_file_t *f, pfz__rpc_buf_t *b)
     return APR_SUCCESS;
 }
 
-apr_status_t pfz__rpc_write_call(apr_file_t *f, pfz__rpc_buf_t *b, const pfz__call_t *c)
+apr_status_t pfz__rpc_write_call(apr_file_t *f, pfz__rpc_buf_t *b, const pfz__call_t *c,
+                                 const pfz__rpc_wait_t *wait)
 {
     apr_status_t st = pfz__rpc_encode_call(b, c);
 
-    return st == APR_SUCCESS ? write_frame(f, b) : st;
+    return st == APR_SUCCESS ? write_all(f, b->data, b->len, wait) : st;
 }
 
 apr_status_t pfz__rpc_write_reply(apr_file_t *f, pfz__rpc_buf_t *b, const pfz__reply_t *r)
 {
     apr_status_t st = pfz__rpc_encode_reply(b, r);
 
-    return st == APR_SUCCESS ? write_frame(f, b) : st;
+    return st == APR_SUCCESS ? write_all(f, b->data, b->len, NULL) : st;
 }
 
 apr_status_t pfz__rpc_read_call(apr_file_t *f, pfz__rpc_buf_t *b, pfz__call_t *c)
 {
-    apr_status_t st = read_frame(f, b);
+    apr_status_t st = read_frame(f, b, NULL);
 
     return st == APR_SUCCESS ? pfz__rpc_decode_call(b->data, b->len, c) : st;
 }
 
-apr_status_t pfz__rpc_read_reply(apr_file_t *f, pfz__rpc_buf_t *b, pfz__reply_t *r)
+apr_status_t pfz__rpc_read_reply(apr_file_t *f, pfz__rpc_buf_t *b, pfz__reply_t *r,
+                                 const pfz__rpc_wait_t *wait)
 {
-    apr_status_t st = read_frame(f, b);
+    apr_status_t st = read_frame(f, b, wait);
 
     return st == APR_SUCCESS ? pfz__rpc_decode_reply(b->data, b->len, r) : st;
 }

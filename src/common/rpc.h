@@ -100,12 +100,22 @@ apr_status_t pfz__rpc_encode_reply(pfz__rpc_buf_t *b, const pfz__reply_t *r);
 apr_status_t pfz__rpc_decode_call(const uint8_t *frame, size_t len, pfz__call_t *c);
 apr_status_t pfz__rpc_decode_reply(const uint8_t *frame, size_t len, pfz__reply_t *r);
 
+/** Asked by the coordinator's stream I/O each time a read or write of a
+ * pipe with a timeout has made no progress for that long: APR_SUCCESS to keep
+ * waiting, any other status to give up with it. */
+typedef struct pfz__rpc_wait {
+    apr_status_t (*fn)(void *ctx);
+    void *ctx;
+} pfz__rpc_wait_t;
+
 /* Stream I/O: one frame per call. A clean end of stream before the first byte
  * returns APR_EOF; a stream that ends inside a frame, or a malformed frame,
- * returns PFZ_EPROTO. */
-apr_status_t pfz__rpc_write_call(apr_file_t *f, pfz__rpc_buf_t *b, const pfz__call_t *c);
+ * returns PFZ_EPROTO. `wait` may be NULL (then a timeout just retries). */
+apr_status_t pfz__rpc_write_call(apr_file_t *f, pfz__rpc_buf_t *b, const pfz__call_t *c,
+                                 const pfz__rpc_wait_t *wait);
 apr_status_t pfz__rpc_write_reply(apr_file_t *f, pfz__rpc_buf_t *b, const pfz__reply_t *r);
 apr_status_t pfz__rpc_read_call(apr_file_t *f, pfz__rpc_buf_t *b, pfz__call_t *c);
-apr_status_t pfz__rpc_read_reply(apr_file_t *f, pfz__rpc_buf_t *b, pfz__reply_t *r);
+apr_status_t pfz__rpc_read_reply(apr_file_t *f, pfz__rpc_buf_t *b, pfz__reply_t *r,
+                                 const pfz__rpc_wait_t *wait);
 
 #endif

@@ -3,7 +3,8 @@
  * resident memory, and kills a worker whose current execution has run longer
  * than -timeout, or whose memory passed -rss_limit_mb, recording why; the
  * worker's client thread then saves the input as timeout-/oom-. It also kills
- * a worker whose call overran its deadline (a hang outside the target). */
+ * a worker whose call overran its deadline (a hang outside the target), and
+ * ends every worker's call when the run is interrupted. */
 #include <apr_file_info.h>
 
 #include "coordinator.h"
@@ -45,6 +46,15 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
     apr_pool_create(&p, NULL); /* our own: pools are not shared between threads */
     while (!pfz__coord_stopping(c)) {
         apr_sleep(50000);
+        if (pfz__interrupted()) {
+            /* Ctrl-C / SIGTERM ends even a call in progress at once (a
+             * minimization or merge call can run for minutes): clean the
+             * workers up, and their calls return "closed". */
+            pfz__coord_request_stop(c, PFZ_EXIT_INTERRUPTED);
+            for (i = 0; i < c->nworkers; i++)
+                pfz__worker_cleanup(c->slots[i].worker);
+            break;
+        }
         now = pfz__now_us();
         if (++tick % 20 == 0) { /* about once a second */
             for (i = 0; i < c->nworkers; i++)
@@ -77,6 +87,7 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
         apr_thread_mutex_unlock(c->mu);
     }
     apr_pool_destroy(p);
+    pfz__coord_thread_done(c);
     apr_thread_exit(t, APR_SUCCESS);
     return NULL;
 }

@@ -53,7 +53,9 @@ typedef struct pfz__shm_hdr {
 } pfz__shm_hdr_t;
 
 #define PFZ__SHM_VALUE_OFFSET 128u
-#define PFZ__SHMF_MINIMIZING 1u /* the value is a minimization candidate */
+#define PFZ__SHMF_MINIMIZING 1u   /* the value is a minimization candidate */
+#define PFZ__SHMF_CHANNEL_LOST 2u /* worker: the target closed or replaced fd 3/4
+                                     (the handles); the value is the input it ran */
 
 /* An inbox record (little-endian): entry index (u32), data length (u32),
  * number of owned features (u32), the owned features (u32 each), the data.

@@ -15,8 +15,12 @@ apr_status_t pfz__worker_create(pfz__worker_t **out, const pfz__worker_cfg_t *cf
     apr_status_t st;
 
     w = apr_pcalloc(pool, sizeof *w);
-    w->pool = pool;
     w->cfg = *cfg;
+    /* A pool of the worker's own: its client thread allocates from it on
+     * every restart, and APR pools are not thread-safe, so it must not be the
+     * caller's (the coordinator's pool is shared by every client thread). */
+    if ((st = apr_pool_create(&w->pool, NULL)) != APR_SUCCESS)
+        return st;
     if ((st = apr_thread_mutex_create(&w->call_mu, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS ||
         (st = apr_thread_mutex_create(&w->proc_mu, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS)
         return st;
@@ -54,7 +58,7 @@ const char *pfz__worker_log_path(const pfz__worker_t *w)
 }
 
 /* Truncates the worker's log so that after a crash it holds only the output of
- * the process that crashed. */
+ * the process that crashed. `pool` is the new process's own. */
 static void truncate_log(const char *path, apr_pool_t *pool)
 {
     apr_file_t *f;
@@ -85,12 +89,15 @@ apr_status_t pfz__worker_start(pfz__worker_t *w)
      * happens before (we do not spawn) or after (it kills what we spawned). */
     if ((st = pfz__guard_lock(&w->guard, &hdr)) != APR_SUCCESS)
         goto done;
+    /* The last process may have scribbled over the header: the new one
+     * checks it first thing. */
+    pfz__guard_publish(&w->guard, hdr);
     apr_thread_mutex_lock(w->proc_mu);
     if (w->cleaned) {
         st = PFZ_ESHMCLOSED;
     } else {
-        truncate_log(w->cfg.log_path, w->pool);
         if ((st = apr_pool_create(&pp, w->pool)) == APR_SUCCESS) {
+            truncate_log(w->cfg.log_path, pp);
             memset(&sp, 0, sizeof sp);
             sp.exe = w->cfg.exe;
             sp.argv = w->cfg.argv;
@@ -107,6 +114,11 @@ apr_status_t pfz__worker_start(pfz__worker_t *w)
     apr_thread_mutex_unlock(w->proc_mu);
     pfz__guard_unlock(&w->guard);
     if (st == APR_SUCCESS) {
+        /* Our ends get a short timeout: each slice without progress asks
+         * whether the process still lives (worker_client.c), so no call
+         * can block for ever on a pipe that a descendant holds open. */
+        apr_file_pipe_timeout_set(calls, PFZ__IO_SLICE_US);
+        apr_file_pipe_timeout_set(replies, PFZ__IO_SLICE_US);
         w->calls = calls;
         w->replies = replies;
         w->proc_pool = pp;
@@ -219,6 +231,10 @@ void pfz__worker_destroy(pfz__worker_t *w)
     pfz__rpc_buf_free(&w->buf);
     pfz__u32vec_free(&w->call.features);
     apr_thread_mutex_unlock(w->call_mu);
+    if (w->pool != NULL) {
+        apr_pool_destroy(w->pool);
+        w->pool = NULL;
+    }
 }
 
 int pfz__worker_call_overdue(pfz__worker_t *w, uint64_t now_us)

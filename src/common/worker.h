@@ -24,6 +24,10 @@
 #include "platform.h"
 #include "rpc.h"
 
+/* How long a read or write of a worker's pipe waits before it checks that
+ * the worker still lives (and was not cleaned up). */
+#define PFZ__IO_SLICE_US 50000
+
 typedef enum pfz__kill_reason {
     PFZ__KILL_NONE = 0,
     PFZ__KILL_TIMEOUT,  /* the watchdog saw one execution run past -timeout */
@@ -132,7 +136,12 @@ typedef struct pfz__fuzz_result {
     size_t input_cap;
     uint64_t exec_count; /* executions the region recorded for this call */
     uint64_t exec_seq;   /* the heartbeat at the end: odd = died inside the target */
+    unsigned flags;      /* PFZ__RESF_*: how the target broke the engine, if it did */
 } pfz__fuzz_result_t;
+
+#define PFZ__RESF_GARBAGE 1u      /* the worker wrote bytes that are not a reply */
+#define PFZ__RESF_CORRUPT 2u      /* the region's header was overwritten */
+#define PFZ__RESF_CHANNEL_LOST 4u /* the target closed or replaced the worker's channels */
 
 void pfz__fuzz_result_free(pfz__fuzz_result_t *r);
 

@@ -22,12 +22,16 @@ void pfz__fuzz_result_free(pfz__fuzz_result_t *r)
     pfz__u32vec_free(&r->reply.features);
 }
 
-static apr_status_t copy_value_out(pfz__fuzz_result_t *res, const pfz__shm_hdr_t *hdr)
+/* The value the worker left in the region. Its length is worker-written
+ * data: never trusted beyond the capacity the coordinator gave it. */
+static apr_status_t copy_value_out(pfz__worker_t *w, pfz__fuzz_result_t *res,
+                                   const pfz__shm_hdr_t *hdr)
 {
-    /* The worker may have been scribbling on the header when it died: never
-     * trust value_len beyond the capacity we gave it. */
-    size_t n = (size_t)PFZ_MIN(hdr->value_len, hdr->value_capacity);
+    uint64_t len = hdr->value_len, cap = pfz__guard_value_capacity(&w->guard);
+    size_t n = (size_t)PFZ_MIN(len, cap);
 
+    if (len > cap)
+        res->flags |= PFZ__RESF_CORRUPT;
     if (n > res->input_cap) {
         uint8_t *p = realloc(res->input, n);
         if (p == NULL)
@@ -37,7 +41,6 @@ static apr_status_t copy_value_out(pfz__fuzz_result_t *res, const pfz__shm_hdr_t
     }
     memcpy(res->input, PFZ__SHM_VALUE(hdr), n);
     res->input_size = n;
-    res->exec_count = hdr->exec_count;
     return APR_SUCCESS;
 }
 
@@ -69,7 +72,7 @@ static apr_status_t stage_inputs(pfz__worker_t *w, const pfz__fuzz_args_t *a)
             memcpy(PFZ__SHM_VALUE(hdr), a->value.data, a->value.size);
         hdr->value_len = a->value.size;
         hdr->exec_count = 0;
-        p = PFZ__SHM_INBOX(hdr);
+        p = (uint8_t *)hdr + w->guard.inbox_offset; /* ours, not the header's */
         for (i = 0; i < a->inbox_count; i++) {
             const pfz__inbox_item_t *it = &a->inbox[i];
             size_t k;
@@ -97,13 +100,54 @@ static void set_deadline(pfz__worker_t *w, uint64_t deadline)
     apr_thread_mutex_unlock(w->proc_mu);
 }
 
+/* 1 while the current process has not ended (call_mu held: w->proc stays). */
+static int process_alive(pfz__worker_t *w)
+{
+    pfz__proc_t *proc;
+
+    apr_thread_mutex_lock(w->proc_mu);
+    proc = w->proc;
+    apr_thread_mutex_unlock(w->proc_mu);
+    return proc != NULL && pfz__proc_wait(proc, 0, NULL) == APR_TIMEUP;
+}
+
+/* 1 when the current process ends within a short grace. */
+static int ends_soon(pfz__worker_t *w)
+{
+    pfz__proc_t *proc;
+
+    apr_thread_mutex_lock(w->proc_mu);
+    proc = w->proc;
+    apr_thread_mutex_unlock(w->proc_mu);
+    return proc == NULL || pfz__proc_wait(proc, 200000, NULL) != APR_TIMEUP;
+}
+
+/* The I/O hook (rpc.h): between two timed-out slices of a read or write,
+ * give up when the worker was cleaned up or its process has ended. The
+ * process, not the pipe, tells: a child the target forked may hold the
+ * other end of the pipe open forever. */
+static apr_status_t call_wait(void *ctx)
+{
+    pfz__worker_t *w = ctx;
+    int cleaned;
+
+    apr_thread_mutex_lock(w->proc_mu);
+    cleaned = w->cleaned;
+    apr_thread_mutex_unlock(w->proc_mu);
+    if (cleaned)
+        return PFZ_ESHMCLOSED;
+    return process_alive(w) ? APR_SUCCESS : APR_EOF;
+}
+
 apr_status_t pfz__client_call(pfz__worker_t *w, const pfz__fuzz_args_t *a, pfz__fuzz_result_t *res)
 {
     pfz__shm_hdr_t *hdr;
+    pfz__rpc_wait_t wait;
     apr_status_t st, io;
     int died, want_value;
 
     apr_thread_mutex_lock(w->call_mu);
+    res->flags = 0;
     if ((st = stage_inputs(w, a)) != APR_SUCCESS)
         goto done;
     if (w->calls == NULL) { /* never started, or reaped and not restarted */
@@ -126,22 +170,48 @@ apr_status_t pfz__client_call(pfz__worker_t *w, const pfz__fuzz_args_t *a, pfz__
         memcpy(w->call.features.v, a->features, a->nfeatures * sizeof *a->features);
     w->call.features.n = a->nfeatures;
 
+    wait.fn = call_wait;
+    wait.ctx = w;
     set_deadline(w, a->deadline_us ? pfz__now_us() + a->deadline_us : 0);
-    io = pfz__rpc_write_call(w->calls, &w->buf, &w->call);
+    io = pfz__rpc_write_call(w->calls, &w->buf, &w->call, &wait);
     if (io == APR_SUCCESS)
-        io = pfz__rpc_read_reply(w->replies, &w->buf, &res->reply);
+        io = pfz__rpc_read_reply(w->replies, &w->buf, &res->reply, &wait);
     set_deadline(w, 0);
-    died = io != APR_SUCCESS || res->reply.type != a->type;
-    if (died) /* EOF, broken pipe, or a worker that broke the protocol */
+    if (io == APR_SUCCESS && res->reply.type != a->type)
+        io = PFZ_EPROTO;
+    /* Bytes that are not a reply while the worker still runs: the target
+     * wrote to the engine's reply channel. (A frame cut short by a death is
+     * just the death.) */
+    if (io == PFZ_EPROTO && process_alive(w))
+        res->flags |= PFZ__RESF_GARBAGE;
+    /* The end of the reply stream while the worker lives on: the target
+     * closed the engine's end (a dying process closes it too, so give one
+     * that is on its way out a moment to be seen as ended). */
+    if (APR_STATUS_IS_EOF(io) && process_alive(w) && !ends_soon(w))
+        res->flags |= PFZ__RESF_CHANNEL_LOST;
+    died = io != APR_SUCCESS;
+    if (died) /* EOF, broken pipe, cleanup, or a worker that broke the protocol */
         pfz__worker_kill(w, PFZ__KILL_NONE);
 
     /* Step (3): read the result with the guard held again. */
     if ((st = pfz__guard_lock(&w->guard, &hdr)) != APR_SUCCESS)
         goto done; /* cleaned up meanwhile: interrupted, whatever happened */
+    if (!pfz__guard_header_intact(&w->guard, hdr)) {
+        /* The target wrote over the engine's header (through the mapping or
+         * the descriptor). A finding, whatever the reply said. */
+        res->flags |= PFZ__RESF_CORRUPT;
+        if (!died) {
+            died = 1;
+            pfz__worker_kill(w, PFZ__KILL_NONE);
+        }
+    }
+    if (died && (hdr->flags & PFZ__SHMF_CHANNEL_LOST))
+        res->flags |= PFZ__RESF_CHANNEL_LOST;
     want_value = died || a->type != PFZ__CALL_FUZZ || res->reply.status != PFZ__RS_OK;
-    st = want_value ? copy_value_out(res, hdr) : APR_SUCCESS;
-    if (!want_value)
-        res->exec_count = hdr->exec_count;
+    st = want_value ? copy_value_out(w, res, hdr) : APR_SUCCESS;
+    res->exec_count = hdr->exec_count;
+    if (res->exec_count > ((uint64_t)1 << 48))
+        res->exec_count = 0; /* not a count any worker can reach: scribbled */
     if (died)
         take_heartbeat(res, hdr);
     else

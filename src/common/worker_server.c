@@ -429,7 +429,6 @@ int pfz__worker_serve(const pfz__server_opts_t *opts, apr_pool_t *pool)
     memset(&s, 0, sizeof s);
     s.opts = opts;
     s.pool = pool;
-    pfz__worker_process_setup();
     if ((st = pfz__worker_channels(&s.calls, &s.replies, pool)) != APR_SUCCESS) {
         pfz__log("==portfuzz== worker: no call/reply channels (%s); was this process started "
                  "by a portfuzz coordinator?", pfz__strerror(st, err, sizeof err));
@@ -463,7 +462,17 @@ int pfz__worker_serve(const pfz__server_opts_t *opts, apr_pool_t *pool)
         if (st == APR_SUCCESS)
             st = serve_one(&s);
         if (st != APR_SUCCESS) {
-            pfz__log("==portfuzz== worker: %s", pfz__strerror(st, err, sizeof err));
+            /* A channel that is suddenly not there (EBADF) or that carries
+             * garbage was closed or replaced by the target (daemon-style code
+             * closes every descriptor): tell the coordinator through the
+             * region, whose value is the input that did it. */
+            if (APR_STATUS_IS_EBADF(st) || st == PFZ_EPROTO) {
+                s.hdr->flags |= PFZ__SHMF_CHANNEL_LOST;
+                pfz__log("==portfuzz== worker: the fuzz target closed or replaced the engine's "
+                         "call/reply channels (%s)", pfz__strerror(st, err, sizeof err));
+            } else {
+                pfz__log("==portfuzz== worker: %s", pfz__strerror(st, err, sizeof err));
+            }
             rc = 1;
             break;
         }

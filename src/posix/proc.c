@@ -360,7 +360,14 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     }
     sigaddset(&mask, SIGPIPE);
     sigaddset(&mask, SIGCHLD);
-    flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    /* Each worker leads a process group of its own, so that a kill reaches
+     * every process the target started (and Ctrl-C at the terminal reaches
+     * only the coordinator, which decides). */
+    if ((rc = posix_spawnattr_setpgroup(&attr, 0)) != 0) {
+        st = APR_FROM_OS_ERROR(rc);
+        goto done;
+    }
+    flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP;
 #ifdef POSIX_SPAWN_CLOEXEC_DEFAULT
     /* macOS: only the descriptors named by the file actions survive exec,
      * the equivalent of closefrom above. */
@@ -411,8 +418,23 @@ done:
 
 /* ------------------------------------------------------------ waiting */
 
-/* One waitpid(WNOHANG) under the lock. APR_SUCCESS: ended (proc->how set);
- * APR_TIMEUP: still running; anything else: waitpid failed. */
+/* (lock held) Kills the worker's whole process group. Only while the
+ * worker itself is not reaped: until then its pid, which is the group's id,
+ * cannot belong to anyone else. A descendant that left the group (setsid)
+ * is out of reach; the coordinator watches the worker, not the pipes, so
+ * such a descendant cannot stall it. */
+static void kill_group_locked(pfz__proc_t *proc)
+{
+    if (!proc->reaped) {
+        kill(-proc->pid, SIGKILL);
+        kill(proc->pid, SIGKILL); /* in case it left its group */
+    }
+}
+
+/* One non-blocking wait under the lock. APR_SUCCESS: ended (proc->how set);
+ * APR_TIMEUP: still running; anything else: waiting failed. A worker that
+ * has ended is first only looked at (WNOWAIT), so that the rest of its group
+ * is killed while its pid still names that group, then reaped. */
 static apr_status_t poll_locked(pfz__proc_t *proc)
 {
     int status = 0;
@@ -420,6 +442,21 @@ static apr_status_t poll_locked(pfz__proc_t *proc)
 
     if (proc->reaped)
         return proc->wait_err;
+#ifdef WNOWAIT
+    {
+        siginfo_t si;
+        int rc;
+
+        memset(&si, 0, sizeof(si));
+        do {
+            rc = waitid(P_PID, (id_t)proc->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+        } while (rc < 0 && errno == EINTR);
+        if (rc == 0 && si.si_pid == 0)
+            return APR_TIMEUP;
+        if (rc == 0)
+            kill(-proc->pid, SIGKILL); /* descendants left in its group */
+    }
+#endif
     do {
         r = waitpid(proc->pid, &status, WNOHANG);
     } while (r < 0 && errno == EINTR);
@@ -497,6 +534,7 @@ apr_status_t pfz__proc_kill(pfz__proc_t *proc)
      * the signal); once reaped it may belong to a stranger. */
     if (!proc->reaped && kill(proc->pid, SIGKILL) != 0 && errno != ESRCH)
         st = APR_FROM_OS_ERROR(errno);
+    kill_group_locked(proc);
     apr_thread_mutex_unlock(proc->lock);
     return st;
 }
@@ -634,6 +672,39 @@ apr_status_t pfz__worker_channels(apr_file_t **calls, apr_file_t **replies, apr_
     return APR_SUCCESS;
 }
 
+#if !(defined(HAVE_PRCTL) && defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_PDEATHSIG))
+static pid_t orphan_watch_parent;
+
+static void *orphan_watch_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        if (getppid() != orphan_watch_parent)
+            _exit(ORPHAN_EXIT_CODE);
+        sleep_us(200000);
+    }
+    return NULL;
+}
+
+static void start_orphan_watch(void)
+{
+    pthread_attr_t at;
+    pthread_t t;
+    sigset_t all, old;
+
+    orphan_watch_parent = getppid();
+    if (pthread_attr_init(&at) != 0)
+        return;
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    /* The watch takes no signal: those belong to the target's thread. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_create(&t, &at, orphan_watch_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&at);
+}
+#endif
+
 void pfz__worker_process_setup(void)
 {
     static const int ignored[] = {SIGINT, SIGTERM, SIGPIPE};
@@ -656,6 +727,10 @@ void pfz__worker_process_setup(void)
      * *thread* that spawned us exits, so coordinator threads must outlive
      * the workers they spawn. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+#else
+    /* No parent-death signal (macOS, the BSDs): a thread notices the
+     * re-parenting that the coordinator's death causes. */
+    start_orphan_watch();
 #endif
     /* If the coordinator died before the line above took effect, the signal
      * will never come: we have been re-parented already. */

@@ -1,4 +1,5 @@
-/* shm.c -- shared-memory regions, POSIX: an unlinked temp file + mmap(MAP_SHARED).
+/* shm.c -- shared-memory regions, POSIX: a sealed memfd (Linux) or an
+ * unlinked temp file, + mmap(MAP_SHARED).
  *
  * The coordinator creates the backing file with mkostemp(O_CLOEXEC) in the
  * temp directory and unlinks it at once, so nothing is left behind even when
@@ -130,6 +131,23 @@ apr_status_t pfz__shm_create(pfz__shm_t **shm, apr_size_t size, apr_pool_t *pool
     *shm = NULL;
     if (size == 0 || (apr_uint64_t)size > (apr_uint64_t)((~(apr_uint64_t)0) >> 1))
         return APR_EINVAL;
+#if defined(HAVE_MEMFD_CREATE) && defined(MFD_ALLOW_SEALING) && defined(F_SEAL_SHRINK)
+    /* Linux: an anonymous file that no one can shrink. The target runs in
+     * the worker with fd 5 in reach; a file it could ftruncate would turn the
+     * coordinator's next access to the mapping into SIGBUS. */
+    fd = memfd_create("portfuzz-shm", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd >= 0) {
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+            st = APR_FROM_OS_ERROR(errno);
+            close(fd);
+            return st;
+        }
+        goto have_fd;
+    }
+    if (errno != ENOSYS && errno != EINVAL)
+        return APR_FROM_OS_ERROR(errno);
+    /* An old kernel: fall back to an unlinked temp file. */
+#endif
     path = apr_pstrcat(pool, pfz__temp_dir(pool), "/portfuzz-shm-XXXXXX", NULL);
 #ifdef HAVE_MKOSTEMP
     fd = mkostemp(path, O_CLOEXEC);
@@ -150,6 +168,9 @@ apr_status_t pfz__shm_create(pfz__shm_t **shm, apr_size_t size, apr_pool_t *pool
 #endif
     /* The descriptor is the region's only name from now on. */
     unlink(path);
+#if defined(HAVE_MEMFD_CREATE) && defined(MFD_ALLOW_SEALING) && defined(F_SEAL_SHRINK)
+have_fd:
+#endif
 
     if ((st = resize_file(fd, size)) != APR_SUCCESS)
         goto fail;
