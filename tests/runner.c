@@ -74,6 +74,7 @@ int main(int argc, char **argv)
     pfz_test_register_coverage();
     pfz_test_register_sched();
     pfz_test_register_e2e();
+    pfz_test_register_fault();
 
     CU_basic_set_mode(CU_BRM_VERBOSE);
     if (argc > 1) {

@@ -328,3 +328,9 @@ void pfz_test_register_client(void)
     PFZ_TEST_ADD(s, test_death_keeps_input);
     PFZ_TEST_ADD(s, test_stress_cleanup_race);
 }
+
+/* For other suites (test-fault.c): a worker serving the built-in target. */
+pfz__worker_t *pfz_test_new_worker(apr_pool_t *p, int id)
+{
+    return new_worker(p, id, 0);
+}

@@ -860,6 +860,24 @@ static void test_hostile_sigkill_keep_going(void)
     CU_ASSERT_PTR_NULL(strstr(r.out, "ended outside the fuzz target"));
 }
 
+/* Every execution crashes, with -keep_going=1 and two workers: hundreds of
+ * restarts from both client threads at once (the coordinator once crashed
+ * here on a pool the client threads shared). */
+static void test_hostile_restart_storm(void)
+{
+    static const char *const in[] = {"a", "b", NULL};
+    static const char *const flags[] = {"-workers=2", "-max_total_time=8", "-keep_going=1",
+                                        "-minimize_crash=0", NULL};
+    static const char *const env[] = {"PFZ_HOSTILE_ARM=*", NULL};
+    const char *dir;
+    run_t r = hostile_run("storm", in, flags, env, &dir);
+    int ok = r.code == 77 && !r.signaled && r.seconds >= 7 && r.seconds < 30 &&
+             strstr(r.out, "duplicate") != NULL && artifacts(dir, "crash-")->nelts >= 1;
+
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+}
+
 /* Runs the hostile target with args, sends SIGINT after `after` seconds and
  * checks that it has ended within a second of it. */
 static void expect_prompt_interrupt(const char *name, const char *const *args, double after)
@@ -943,6 +961,7 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_hostile_header_overwrite);
     PFZ_TEST_ADD(s, test_hostile_truncate_region);
     PFZ_TEST_ADD(s, test_hostile_sigkill_keep_going);
+    PFZ_TEST_ADD(s, test_hostile_restart_storm);
     PFZ_TEST_ADD(s, test_interrupt_latency_minimize);
     PFZ_TEST_ADD(s, test_interrupt_latency_merge);
     PFZ_TEST_ADD(s, test_interrupt_latency_fuzz);

@@ -13,6 +13,7 @@ void pfz_test_register_client(void);
 void pfz_test_register_coverage(void);
 void pfz_test_register_dict(void);
 void pfz_test_register_e2e(void);
+void pfz_test_register_fault(void);
 void pfz_test_register_misc(void);
 void pfz_test_register_mutator(void);
 void pfz_test_register_options(void);
@@ -32,6 +33,11 @@ extern const char *pfz_test_self;
 /* Adds a suite or aborts the run with a message. */
 CU_pSuite pfz_test_suite(const char *name);
 #define PFZ_TEST_ADD(suite, fn) CU_add_test((suite), #fn, (fn))
+
+/* A worker (worker.h) whose process is this runner serving a built-in,
+ * harmless target (test-client.c). */
+struct pfz__worker;
+struct pfz__worker *pfz_test_new_worker(apr_pool_t *p, int id);
 
 /* Path of a built target under the build directory, e.g. "tests/targets/kinds". */
 const char *pfz_test_target(const char *rel);

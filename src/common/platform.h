@@ -150,6 +150,20 @@ const char *pfz__temp_dir(apr_pool_t *pool);
  * allocation (usable from a signal or exception handler). */
 void pfz__raw_stderr(const char *msg, apr_size_t len);
 
+/* ------------------------------------------------ fault injection (tests) */
+
+/** A system call of the platform layer, as a generic function pointer. */
+typedef void (*pfz__syscall_fn)(void);
+
+/** Tests only: makes the platform layer call `fn` (same signature as the
+ * real call; set errno / SetLastError as the real one would) instead of the
+ * system call `name`, or the real one again when fn is NULL. POSIX names:
+ * "posix_spawn", "pipe" (int (*)(int[2]), both ends close-on-exec),
+ * "ftruncate", "posix_fallocate", "mmap". Win32: "CreateProcessW",
+ * "CreateFileMappingW", "MapViewOfFile". APR_NOTFOUND for any other name.
+ * Not synchronised: change entries only while no other thread uses them. */
+apr_status_t pfz__syscall_set(const char *name, pfz__syscall_fn fn);
+
 /* ------------------------------------------------- leak detection (LSan) */
 
 typedef void (*pfz__malloc_hook_fn)(const volatile void *ptr, apr_size_t size);

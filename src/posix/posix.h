@@ -13,7 +13,23 @@
 #error "src/posix is the POSIX layer; the build picked the wrong platform"
 #endif
 
+#include <spawn.h>
+#include <sys/types.h>
+
 #include "platform.h"
+
+/* The system calls that tests can make fail (syscall.c, pfz__syscall_set).
+ * Call them through this table, never directly. */
+typedef struct pfz__posix_sys {
+    int (*posix_spawn)(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                       const posix_spawnattr_t *attr, char *const argv[], char *const envp[]);
+    int (*pipe)(int fds[2]); /* both ends O_CLOEXEC */
+    int (*ftruncate)(int fd, off_t size);
+    int (*posix_fallocate)(int fd, off_t off, off_t len);
+    void *(*mmap)(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+} pfz__posix_sys_t;
+
+extern pfz__posix_sys_t pfz__posix_sys;
 
 /* The coordinator's pid, in decimal. A worker compares it with getppid()
  * right after asking for PR_SET_PDEATHSIG: if they differ, the coordinator

@@ -162,22 +162,7 @@ static void ignore_sigpipe(void)
 
 static int make_pipe(int fds[2])
 {
-#ifdef HAVE_PIPE2
-    return pipe2(fds, O_CLOEXEC);
-#else
-    /* Not atomic: a concurrent spawn in another thread may catch these
-     * without FD_CLOEXEC. Only systems without pipe2 take this path. */
-    if (pipe(fds) != 0)
-        return -1;
-    if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
-        int e = errno;
-        close(fds[0]);
-        close(fds[1]);
-        errno = e;
-        return -1;
-    }
-    return 0;
-#endif
+    return pfz__posix_sys.pipe(fds);
 }
 
 static void close_fd(int *fd)
@@ -379,7 +364,7 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
         goto done;
     }
 
-    rc = posix_spawn(&pid, args->exe, &fa, &attr, (char *const *)args->argv, envp);
+    rc = pfz__posix_sys.posix_spawn(&pid, args->exe, &fa, &attr, (char *const *)args->argv, envp);
     if (rc != 0) {
         st = APR_FROM_OS_ERROR(rc);
         goto done;

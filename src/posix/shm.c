@@ -65,7 +65,7 @@ static apr_status_t shm_cleanup(void *data)
 
 static apr_status_t map_fd(void **base, int fd, apr_size_t size)
 {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *p = pfz__posix_sys.mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
     if (p == MAP_FAILED)
         return APR_FROM_OS_ERROR(errno);
@@ -108,12 +108,12 @@ static apr_status_t resize_file(int fd, apr_size_t size)
 {
     int rc;
 
-    while ((rc = ftruncate(fd, (off_t)size)) != 0 && errno == EINTR)
+    while ((rc = pfz__posix_sys.ftruncate(fd, (off_t)size)) != 0 && errno == EINTR)
         ;
     if (rc != 0)
         return APR_FROM_OS_ERROR(errno);
     do {
-        rc = posix_fallocate(fd, 0, (off_t)size);
+        rc = pfz__posix_sys.posix_fallocate(fd, 0, (off_t)size);
     } while (rc == EINTR);
     /* Not every file system supports it; the ftruncate above is enough there. */
     if (rc != 0 && rc != EOPNOTSUPP && rc != ENOSYS && rc != EINVAL)

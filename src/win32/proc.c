@@ -556,7 +556,8 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     flags = EXTENDED_STARTUPINFO_PRESENT | CREATE_UNICODE_ENVIRONMENT | CREATE_SUSPENDED;
     if (args->log_path != NULL)
         flags |= CREATE_NO_WINDOW;
-    if (!CreateProcessW(wexe, wcmd, NULL, NULL, TRUE, flags, wenv, NULL, &si.StartupInfo, &pi)) {
+    if (!pfz__win32_sys.CreateProcessW(wexe, wcmd, NULL, NULL, TRUE, flags, wenv, NULL, &si.StartupInfo,
+                                       &pi)) {
         st = spawn_error(&failed_api, "CreateProcessW");
         goto done;
     }

@@ -53,10 +53,10 @@ static apr_status_t map_file(HANDLE *mapping, void **base, HANDLE file, apr_size
 
     /* No name, no security attributes: the mapping object is never
      * inheritable and nobody can open it by name. */
-    m = CreateFileMappingW(file, NULL, PAGE_READWRITE, (DWORD)(sz >> 32), (DWORD)sz, NULL);
+    m = pfz__win32_sys.CreateFileMappingW(file, NULL, PAGE_READWRITE, (DWORD)(sz >> 32), (DWORD)sz, NULL);
     if (m == NULL)
         return APR_FROM_OS_ERROR(GetLastError());
-    p = MapViewOfFile(m, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, size);
+    p = pfz__win32_sys.MapViewOfFile(m, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, size);
     if (p == NULL) {
         st = APR_FROM_OS_ERROR(GetLastError());
         CloseHandle(m);

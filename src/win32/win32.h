@@ -42,6 +42,22 @@ apr_status_t pfz__win32_worker_handles(HANDLE h[3]);
 /** Writes "portfuzz: <what>\n" to the standard error handle in one write. */
 void pfz__win32_complain(const char *what);
 
+/* The Win32 calls that tests can make fail (syscall.c, pfz__syscall_set).
+ * Call them through this table, never directly. */
+typedef BOOL(WINAPI *pfz__create_process_fn)(LPCWSTR, LPWSTR, LPSECURITY_ATTRIBUTES,
+                                             LPSECURITY_ATTRIBUTES, BOOL, DWORD, LPVOID, LPCWSTR,
+                                             LPSTARTUPINFOW, LPPROCESS_INFORMATION);
+typedef HANDLE(WINAPI *pfz__create_mapping_fn)(HANDLE, LPSECURITY_ATTRIBUTES, DWORD, DWORD, DWORD,
+                                               LPCWSTR);
+typedef LPVOID(WINAPI *pfz__map_view_fn)(HANDLE, DWORD, DWORD, DWORD, SIZE_T);
+typedef struct pfz__win32_sys {
+    pfz__create_process_fn CreateProcessW;
+    pfz__create_mapping_fn CreateFileMappingW;
+    pfz__map_view_fn MapViewOfFile;
+} pfz__win32_sys_t;
+
+extern pfz__win32_sys_t pfz__win32_sys;
+
 /** UTF-8 <-> UTF-16 with pool allocation; NULL on invalid input. */
 wchar_t *pfz__win32_wide(const char *utf8, apr_pool_t *pool);
 char *pfz__win32_utf8(const wchar_t *wide, apr_pool_t *pool);

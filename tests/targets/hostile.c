@@ -18,7 +18,8 @@
  *         has fewer (but 100 or more): a minimization of it runs until its
  *         time limit
  * A behaviour is armed only when its letter is in $PFZ_HOSTILE_ARM (so a
- * fuzzing run does not stumble on the others by mutation).
+ * fuzzing run does not stumble on the others by mutation); with '*' in it,
+ * every input aborts at one of two sites (by its first byte's parity).
  * $PFZ_HOSTILE_INIT_SLEEP=N makes LLVMFuzzerInitialize sleep N seconds.
  * On Windows only "!C", "!L", "!H" and the initialisation sleep do anything. */
 #include <stdint.h>
@@ -99,6 +100,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (armed == NULL && (armed = getenv("PFZ_HOSTILE_ARM")) == NULL)
         armed = "";
+    if (strchr(armed, '*') != NULL) {
+        if (size > 0 && (data[0] & 1))
+            abort();
+        abort();
+    }
     if (size < 2 || data[0] != '!' || data[1] == '\0' || strchr(armed, data[1]) == NULL)
         return 0;
     switch (data[1]) {
