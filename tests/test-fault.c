@@ -301,8 +301,8 @@ static void test_short_reads(void)
     CU_ASSERT_EQUAL_FATAL(pfz__rpc_encode_reply(&b, &rep), APR_SUCCESS);
 
     /* Trickled: 3 bytes every 15 ms against a 5 ms read timeout. */
-    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_create(&rd, &wr, pfz_test_pool), APR_SUCCESS);
-    apr_file_pipe_timeout_set(rd, 5000);
+    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_create_ex(&rd, &wr, APR_WRITE_BLOCK, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_timeout_set(rd, 5000), APR_SUCCESS);
     memset(&tr, 0, sizeof tr);
     tr.f = wr;
     tr.data = b.data;
@@ -322,8 +322,8 @@ static void test_short_reads(void)
     apr_file_close(rd);
 
     /* Cut after 20 bytes: inside the frame. */
-    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_create(&rd, &wr, pfz_test_pool), APR_SUCCESS);
-    apr_file_pipe_timeout_set(rd, 5000);
+    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_create_ex(&rd, &wr, APR_WRITE_BLOCK, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_timeout_set(rd, 5000), APR_SUCCESS);
     tr.f = wr;
     tr.close_after = 20;
     CU_ASSERT_EQUAL_FATAL(apr_thread_create(&t, NULL, trickle_main, &tr, pfz_test_pool), APR_SUCCESS);
@@ -332,8 +332,8 @@ static void test_short_reads(void)
     apr_file_close(rd);
 
     /* Nothing ever comes, the writer stays open: the hook ends it. */
-    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_create(&rd, &wr, pfz_test_pool), APR_SUCCESS);
-    apr_file_pipe_timeout_set(rd, 5000);
+    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_create_ex(&rd, &wr, APR_WRITE_BLOCK, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_timeout_set(rd, 5000), APR_SUCCESS);
     wait.fn = give_up;
     CU_ASSERT_EQUAL(pfz__rpc_read_reply(rd, &rb, &got, &wait), PFZ_ESHMCLOSED);
     apr_file_close(rd);
@@ -345,6 +345,9 @@ static void test_short_reads(void)
     pfz__rpc_buf_free(&rb);
 }
 
+#ifndef _WIN32
+/* (POSIX only: on Windows APR cannot report a timed-out write's progress, so
+ * the coordinator's call end has no timeout there; see platform.h.) */
 typedef struct slow_reader {
     apr_file_t *f;
     size_t got;
@@ -384,8 +387,8 @@ static void test_short_writes(void)
     c.type = PFZ__CALL_FUZZ;
     for (i = 0; i < 100000; i++) /* ~400 KB of features */
         CU_ASSERT_EQUAL_FATAL(pfz__u32vec_push(&c.features, i * 3), APR_SUCCESS);
-    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_create(&rd, &wr, pfz_test_pool), APR_SUCCESS);
-    apr_file_pipe_timeout_set(wr, 2000);
+    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_create_ex(&rd, &wr, APR_READ_BLOCK, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(apr_file_pipe_timeout_set(wr, 2000), APR_SUCCESS);
     sr.f = rd;
     sr.got = 0;
     waits = 0;
@@ -401,6 +404,7 @@ static void test_short_writes(void)
     pfz__u32vec_free(&c.features);
     pfz__rpc_buf_free(&b);
 }
+#endif
 
 void pfz_test_register_fault(void)
 {
@@ -413,5 +417,7 @@ void pfz_test_register_fault(void)
 #endif
     PFZ_TEST_ADD(s, test_grow_fails);
     PFZ_TEST_ADD(s, test_short_reads);
+#ifndef _WIN32
     PFZ_TEST_ADD(s, test_short_writes);
+#endif
 }

@@ -70,6 +70,12 @@ typedef struct pfz__spawn {
     const char *const *env_extra; /**< NULL-terminated "NAME=value" added to our environment, or NULL */
     pfz__shm_t *shm;              /**< region whose backing file the worker inherits */
     const char *log_path;         /**< worker stdout+stderr are appended here; NULL = inherit ours */
+    /** > 0: the I/O timeout of our ends, where the platform can honour it
+     * without losing data: POSIX both ends; Win32 the reply end only (APR
+     * cancels a timed-out overlapped write without saying how much of it
+     * went through; there a blocked write ends when the worker's job is
+     * killed). 0: both block. */
+    apr_interval_time_t io_slice_us;
 } pfz__spawn_t;
 
 /** Spawns `args->exe` in worker mode. Creates two pipes: the worker reads calls

@@ -104,6 +104,10 @@ apr_status_t pfz__worker_start(pfz__worker_t *w)
             sp.env_extra = w->cfg.env_extra;
             sp.shm = pfz__guard_shm(&w->guard);
             sp.log_path = w->cfg.log_path;
+            /* Each slice of I/O without progress asks whether the process
+             * still lives (worker_client.c), so no call can block for ever
+             * on a pipe that a descendant holds open. */
+            sp.io_slice_us = PFZ__IO_SLICE_US;
             st = pfz__proc_spawn_worker(&proc, &calls, &replies, &sp, pp);
         }
         if (st == APR_SUCCESS) {
@@ -114,11 +118,6 @@ apr_status_t pfz__worker_start(pfz__worker_t *w)
     apr_thread_mutex_unlock(w->proc_mu);
     pfz__guard_unlock(&w->guard);
     if (st == APR_SUCCESS) {
-        /* Our ends get a short timeout: each slice without progress asks
-         * whether the process still lives (worker_client.c), so no call
-         * can block for ever on a pipe that a descendant holds open. */
-        apr_file_pipe_timeout_set(calls, PFZ__IO_SLICE_US);
-        apr_file_pipe_timeout_set(replies, PFZ__IO_SLICE_US);
         w->calls = calls;
         w->replies = replies;
         w->proc_pool = pp;

@@ -376,6 +376,10 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
      * works on them, with a cleanup so destroying the pool closes them. */
     apr_os_pipe_put_ex(calls, &calls_p[1], 1, pool);
     apr_os_pipe_put_ex(replies, &replies_p[0], 1, pool);
+    if (args->io_slice_us > 0) { /* non-blocking + poll: partial writes are reported */
+        apr_file_pipe_timeout_set(*calls, args->io_slice_us);
+        apr_file_pipe_timeout_set(*replies, args->io_slice_us);
+    }
     calls_p[1] = -1;
     replies_p[0] = -1;
     *proc = p;

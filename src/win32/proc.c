@@ -454,10 +454,11 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
         failed_api = "apr_file_pipe_create_pools (CreateNamedPipe/CreateFile/CreateEvent)";
         goto done;
     }
-    /* APR makes the overlapped ends non-blocking (timeout 0); ours block,
-     * as on POSIX, until the caller sets a timeout. */
+    /* APR makes the overlapped ends non-blocking (timeout 0). Ours block,
+     * but for the reply end's slice (a timed-out overlapped read reports
+     * what it got; a timed-out write does not, so the call end has none). */
     apr_file_pipe_timeout_set(calls_wf, -1);
-    apr_file_pipe_timeout_set(replies_rf, -1);
+    apr_file_pipe_timeout_set(replies_rf, args->io_slice_us > 0 ? args->io_slice_us : -1);
     apr_os_file_get(&calls_r, calls_rf);
     apr_os_file_get(&replies_w, replies_wf);
     if (!SetHandleInformation(calls_r, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) ||
