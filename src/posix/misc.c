@@ -58,12 +58,14 @@ apr_status_t pfz__self_exe(char **path, apr_pool_t *pool)
 }
 
 /* The handler only records which signal came; everything else happens in
- * the main loop, which polls pfz__interrupted(). */
+ * the threads that poll pfz__interrupted() (the main loop, the watchdog).
+ * Atomic rather than just sig_atomic_t: it is read from other threads. A
+ * lock-free atomic store is async-signal-safe. */
 static volatile sig_atomic_t interrupt_signo;
 
 static void on_interrupt(int signo)
 {
-    interrupt_signo = signo;
+    __atomic_store_n(&interrupt_signo, signo, __ATOMIC_SEQ_CST);
 }
 
 apr_status_t pfz__interrupt_install(void)
@@ -86,7 +88,7 @@ apr_status_t pfz__interrupt_install(void)
 
 int pfz__interrupted(void)
 {
-    return (int)interrupt_signo;
+    return (int)__atomic_load_n(&interrupt_signo, __ATOMIC_SEQ_CST);
 }
 
 int pfz__cpu_count(void)
