@@ -684,24 +684,6 @@ static run_t hostile_run(const char *name, const char *const *inputs, const char
     return run_target(pfz_test_target("tests/targets/hostile"), args, env, dir, 0, NULL);
 }
 
-/* The run found exactly what `input` does, said `says`, and ended quickly. */
-static void expect_engine_finding(const run_t *r, const char *dir, const char *input, const char *says)
-{
-    apr_array_header_t *found = artifacts(dir, "crash-");
-    int ok = r->code == 77 && r->seconds < 30 && strstr(r->out, says) != NULL && found->nelts >= 1;
-
-    CU_ASSERT(ok);
-    show_on_failure(ok, r);
-    if (found->nelts >= 1) {
-        uint8_t *data;
-        size_t len;
-        CU_ASSERT_EQUAL_FATAL(pfz__read_file(APR_ARRAY_IDX(found, 0, const char *), &data, &len,
-                                             1u << 20, pfz_test_pool), APR_SUCCESS);
-        CU_ASSERT(len == strlen(input) && memcmp(data, input, len) == 0);
-        free(data);
-    }
-}
-
 /* A slow LLVMFuzzerInitialize with two workers and a time limit shorter
  * than it: the run still ends at the limit. */
 static void test_hostile_slow_init_time_limit(void)
@@ -719,6 +701,24 @@ static void test_hostile_slow_init_time_limit(void)
 
 #ifndef _WIN32
 #include <signal.h>
+
+/* The run found exactly what `input` does, said `says`, and ended quickly. */
+static void expect_engine_finding(const run_t *r, const char *dir, const char *input, const char *says)
+{
+    apr_array_header_t *found = artifacts(dir, "crash-");
+    int ok = r->code == 77 && r->seconds < 30 && strstr(r->out, says) != NULL && found->nelts >= 1;
+
+    CU_ASSERT(ok);
+    show_on_failure(ok, r);
+    if (found->nelts >= 1) {
+        uint8_t *data;
+        size_t len;
+        CU_ASSERT_EQUAL_FATAL(pfz__read_file(APR_ARRAY_IDX(found, 0, const char *), &data, &len,
+                                             1u << 20, pfz_test_pool), APR_SUCCESS);
+        CU_ASSERT(len == strlen(input) && memcmp(data, input, len) == 0);
+        free(data);
+    }
+}
 
 /* Reads the pids the target's children noted. */
 static int noted_pids(const char *path, long *pids, int max)
