@@ -69,6 +69,10 @@ if ! (cd "$B/mingw" && wine_run "$log" 2400 tests/runner.exe); then
   pfz_die "Windows runner failed under Wine (full log: $log)"
 fi
 summary "$log"
+# Exit status 0 is not enough: a runner that Wine ends early (a console
+# event's default handling exits with 0) never printed its totals.
+tr -d '\r' <"$log" | grep -aqE '^[1-9][0-9]* passed, 0 failed$' ||
+  pfz_die "the Windows runner exited 0 without its totals line (ended early?); log: $log"
 
 step "source lists (tests/check-source-lists.sh)"
 sh "$PFZ_TOP/tests/check-source-lists.sh" "$PFZ_TOP"
