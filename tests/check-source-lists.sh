@@ -6,7 +6,9 @@
 #   PFZ_COMMON_SRCS PFZ_COMMON_HDRS PFZ_POSIX_SRCS PFZ_WIN32_SRCS PFZ_MAIN_SRCS
 #   PFZ_TARGETS PFZ_ASAN_TARGETS   (Makefile.am) = the same names (CMake)
 #   tests_runner_SOURCES           (Makefile.am) = PFZ_RUNNER_SRCS (CMake)
-# plus every .c/.h under src/ must be in one of the lists of both files.
+# plus every .c/.h under src/ must be in one of the lists of both files, and
+# CMake's PFZ_SUITES (one CTest test per suite) must name exactly the suites
+# that tests/*.c register with pfz_test_suite("...").
 set -u
 top=${1:-${srcdir:-$(dirname "$0")/..}}
 am=$top/Makefile.am
@@ -71,5 +73,15 @@ if [ -n "$missing" ]; then
   printf '  %s\n' $missing >&2
   status=1
 fi
+# A suite CTest does not know would never run there.
+cm_list PFZ_SUITES >"$tmp/cm"
+sed -n 's/.*pfz_test_suite("\([^"]*\)").*/\1/p' "$top"/tests/test-*.c | sort >"$tmp/suites"
+if [ ! -s "$tmp/suites" ] || ! cmp -s "$tmp/suites" "$tmp/cm"; then
+  echo "check-source-lists: PFZ_SUITES (CMakeLists.txt) differs from the suites tests/*.c register:" >&2
+  echo "  (- registered but not in PFZ_SUITES, + only in PFZ_SUITES)" >&2
+  diff "$tmp/suites" "$tmp/cm" | sed -n 's/^< /  - /p; s/^> /  + /p' >&2
+  status=1
+fi
+
 [ $status = 0 ] && echo "check-source-lists: Makefile.am and CMakeLists.txt agree"
 exit $status

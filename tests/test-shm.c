@@ -440,6 +440,44 @@ static int child_crash(const char *how)
 }
 #endif
 
+#ifdef _WIN32
+/* A worker whose "target" starts a process of its own (this runner again, in
+ * mode "linger", which sleeps for a minute): reports "RDY1" and the new
+ * process's pid (4 bytes, little-endian) on the replies channel, then sleeps
+ * (or, with exit_after, ends at once and leaves the descendant behind). */
+static int child_spawner(apr_pool_t *pool, int exit_after)
+{
+    apr_file_t *calls, *replies;
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    char *cmd = apr_pstrcat(pool, "\"", pfz_test_self, "\"", NULL);
+    unsigned char msg[8];
+    int i;
+
+    pfz__worker_process_setup();
+    if (pfz__worker_channels(&calls, &replies, pool) != APR_SUCCESS)
+        return child_fail(CHILD_EPIPE, "channels", NULL);
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    if (!SetEnvironmentVariableA(ENV_MODE, "linger") ||
+        !CreateProcessA(pfz_test_self, cmd, NULL, NULL, FALSE, CREATE_NO_WINDOW, NULL, NULL, &si,
+                        &pi))
+        return child_fail(CHILD_ECHECK, "cannot start the descendant", NULL);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    memcpy(msg, "RDY1", 4);
+    for (i = 0; i < 4; i++)
+        msg[4 + i] = (unsigned char)(pi.dwProcessId >> (8 * i));
+    if (apr_file_write_full(replies, msg, sizeof(msg), NULL) != APR_SUCCESS)
+        return child_fail(CHILD_EPIPE, "write", NULL);
+    if (exit_after)
+        return 0;
+    for (i = 0; i < 600; i++)
+        apr_sleep(100000);
+    return 5;
+}
+#endif
+
 int pfz_test_child_shm(void)
 {
     const char *mode = getenv(ENV_MODE);
@@ -457,6 +495,12 @@ int pfz_test_child_shm(void)
 #ifdef _WIN32
     if (strcmp(mode, "argv") == 0)
         return child_argv();
+    if (strncmp(mode, "spawner", 7) == 0)
+        return child_spawner(pool, strcmp(mode, "spawner-exit") == 0);
+    if (strcmp(mode, "linger") == 0) {
+        Sleep(60000); /* a descendant that would outlive its worker */
+        return 0;
+    }
     if (strncmp(mode, "crash-", 6) == 0)
         return child_crash(mode);
     if (strncmp(mode, "exitcode-", 9) == 0)
@@ -1259,6 +1303,74 @@ static void test_win32_exit_codes(void)
 }
 #endif
 
+#ifdef _WIN32
+/* Starts a "spawner" child; returns a handle on its descendant (or NULL). */
+static HANDLE start_spawner(child_t *c, const char *mode, apr_pool_t *pool)
+{
+    unsigned char buf[8];
+    apr_size_t n = 0;
+    DWORD pid = 0;
+    HANDLE g;
+    int i;
+
+    if (start_child(c, mode, NULL, pool) != APR_SUCCESS ||
+        apr_file_read_full(c->replies, buf, sizeof(buf), &n) != APR_SUCCESS ||
+        memcmp(buf, "RDY1", 4) != 0)
+        return NULL;
+    for (i = 0; i < 4; i++)
+        pid |= (DWORD)buf[4 + i] << (8 * i);
+    g = OpenProcess(SYNCHRONIZE | PROCESS_TERMINATE, FALSE, pid);
+    if (g != NULL && WaitForSingleObject(g, 0) != WAIT_TIMEOUT) {
+        CloseHandle(g); /* not alive: nothing to test */
+        g = NULL;
+    }
+    return g;
+}
+
+/* Each worker has a job of its own: pfz__proc_kill ends the worker and every
+ * process it started, also after the worker itself has ended; destroy (which
+ * closes the job) ends them too. */
+static void test_win32_kill_ends_descendants(void)
+{
+    apr_pool_t *pool;
+    child_t c;
+    pfz__exit_t how;
+    HANDLE g;
+
+    CU_ASSERT_FATAL(apr_pool_create(&pool, pfz_test_pool) == APR_SUCCESS);
+    /* Killed while running. */
+    g = start_spawner(&c, "spawner", pool);
+    CU_ASSERT_FATAL(g != NULL);
+    CU_ASSERT(pfz__proc_kill(c.proc) == APR_SUCCESS);
+    CU_ASSERT(pfz__proc_wait(c.proc, IO_TIMEOUT, &how) == APR_SUCCESS);
+    CU_ASSERT(strstr(how.desc, "TerminateProcess") != NULL);
+    CU_ASSERT(WaitForSingleObject(g, 10000) == WAIT_OBJECT_0); /* the descendant is gone */
+    TerminateProcess(g, 1);
+    CloseHandle(g);
+    stop_child(&c);
+    /* The worker ended by itself and left its descendant: kill still ends it. */
+    g = start_spawner(&c, "spawner-exit", pool);
+    CU_ASSERT_FATAL(g != NULL);
+    CU_ASSERT(pfz__proc_wait(c.proc, IO_TIMEOUT, &how) == APR_SUCCESS);
+    CU_ASSERT(how.kind == PFZ__EXIT_CODE && how.code == 0);
+    CU_ASSERT(WaitForSingleObject(g, 200) == WAIT_TIMEOUT); /* still there */
+    CU_ASSERT(pfz__proc_kill(c.proc) == APR_SUCCESS);
+    CU_ASSERT(WaitForSingleObject(g, 10000) == WAIT_OBJECT_0);
+    TerminateProcess(g, 1);
+    CloseHandle(g);
+    stop_child(&c);
+    /* And destroy alone (the pool's cleanup, or a coordinator ending). */
+    g = start_spawner(&c, "spawner-exit", pool);
+    CU_ASSERT_FATAL(g != NULL);
+    CU_ASSERT(pfz__proc_wait(c.proc, IO_TIMEOUT, &how) == APR_SUCCESS);
+    stop_child(&c);
+    CU_ASSERT(WaitForSingleObject(g, 10000) == WAIT_OBJECT_0);
+    TerminateProcess(g, 1);
+    CloseHandle(g);
+    apr_pool_destroy(pool);
+}
+#endif
+
 void pfz_test_register_shm(void)
 {
     CU_pSuite s = pfz_test_suite("shm");
@@ -1280,5 +1392,6 @@ void pfz_test_register_shm(void)
     PFZ_TEST_ADD(s, test_win32_argv);
     PFZ_TEST_ADD(s, test_win32_exceptions);
     PFZ_TEST_ADD(s, test_win32_exit_codes);
+    PFZ_TEST_ADD(s, test_win32_kill_ends_descendants);
 #endif
 }

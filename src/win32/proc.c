@@ -1,5 +1,6 @@
 /* proc.c -- worker processes, Win32: CreateProcessW with an explicit handle
- * list, a kill-on-close job object, waiting with a timeout, TerminateProcess,
+ * list, one kill-on-close job object per worker, waiting with a timeout,
+ * TerminateJobObject,
  * exit-code classification, RSS, and the worker's side of the contract
  * (wire.h): PORTFUZZ_WORKER_HANDLES, no error dialogs, and an
  * unhandled-exception reporter.
@@ -52,10 +53,11 @@ struct pfz__proc {
      * (and possibly recycled) handle value. */
     apr_thread_mutex_t *lock;
     HANDLE process;        /* NULL once released */
+    HANDLE job;            /* the worker's own job (NULL: none could be made); NULL once released */
     DWORD pid;
     int ended;             /* its exit code was read (how is valid) */
     apr_status_t wait_err; /* when waiting itself failed: what later waits return */
-    int killed;            /* pfz__proc_kill called TerminateProcess */
+    int killed;            /* pfz__proc_kill ended it (TerminateJobObject / TerminateProcess) */
     int released;          /* pfz__proc_destroy ran */
     pfz__exit_t how;
 };
@@ -136,39 +138,32 @@ static void classify(pfz__exit_t *how, DWORD code, int killed)
 
 /* ------------------------------------------------------------ the job */
 
-/* One job object per coordinator process, created on first use and never
- * closed: when the coordinator ends (even killed), the system closes it and
- * JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE ends every worker. */
-static INIT_ONCE job_once = INIT_ONCE_STATIC_INIT;
-static HANDLE job;
-
-static BOOL CALLBACK create_job(PINIT_ONCE once, PVOID param, PVOID *ctx)
+/* One job object per worker. Killing the worker ends the job: the worker and
+ * every process the target started (a descendant that holds the worker's
+ * output, or lingers, cannot outlive it). Kill-on-close: the coordinator holds
+ * the only handle, so when it ends (even killed) the system closes it and the
+ * worker's whole tree ends. A coordinator that is itself in a job (a CI
+ * runner, a test harness) gets these nested under its own (Windows 8 and
+ * later), so the outer job still reaches the workers. */
+static HANDLE create_worker_job(void)
 {
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION info;
     HANDLE j = CreateJobObjectW(NULL, NULL);
 
-    (void)once;
-    (void)param;
-    (void)ctx;
     if (j == NULL)
-        return TRUE; /* workers then run without one; reported at spawn */
+        return NULL;
     memset(&info, 0, sizeof(info));
     /* DIE_ON_UNHANDLED_EXCEPTION: no error-reporting dialog even before the
      * worker's own SetErrorMode runs. */
     info.BasicLimitInformation.LimitFlags =
         JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
     if (!SetInformationJobObject(j, JobObjectExtendedLimitInformation, &info, sizeof(info))) {
+        DWORD err = GetLastError();
         CloseHandle(j);
-        return TRUE;
+        SetLastError(err);
+        return NULL;
     }
-    job = j;
-    return TRUE;
-}
-
-static HANDLE worker_job(void)
-{
-    InitOnceExecuteOnce(&job_once, create_job, NULL, NULL);
-    return job;
+    return j;
 }
 
 /* ------------------------------------------------------- command line */
@@ -407,7 +402,7 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     apr_file_t *calls_rf = NULL, *calls_wf = NULL, *replies_rf = NULL, *replies_wf = NULL;
     HANDLE calls_r = NULL, replies_w = NULL;
     HANDLE shm_dup = NULL, std_in = NULL, std_out = NULL, std_err = NULL;
-    HANDLE list[6], j;
+    HANDLE list[6], job = NULL;
     SECURITY_ATTRIBUTES sa_inherit;
     STARTUPINFOEXW si;
     PROCESS_INFORMATION pi;
@@ -562,24 +557,27 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
         st = spawn_error(&failed_api, "CreateProcessW");
         goto done;
     }
-    j = worker_job();
-    if (j == NULL || !AssignProcessToJobObject(j, pi.hProcess)) {
+    job = create_worker_job();
+    if (job == NULL || !AssignProcessToJobObject(job, pi.hProcess)) {
         static volatile LONG warned;
-        DWORD err = j == NULL ? ERROR_SUCCESS : GetLastError();
+        DWORD err = GetLastError();
 
         /* Rare (Windows 7 inside a job that forbids nesting): run anyway;
-         * the worker still ends at EOF on its calls pipe. */
+         * the worker still ends at EOF on its calls pipe, and a kill ends
+         * the worker process alone. */
         if (InterlockedExchange(&warned, 1) == 0) {
-            char line[256];
+            char line[300];
 
             snprintf(line, sizeof(line),
                      "WARNING: cannot put workers in a job object (%s, Win32 error %lu); a "
-                     "worker busy in the target outlives a coordinator that is killed",
-                     j == NULL ? "CreateJobObjectW/SetInformationJobObject"
-                               : "AssignProcessToJobObject",
+                     "worker busy in the target outlives a coordinator that is killed, and "
+                     "processes the target starts outlive the worker",
+                     job == NULL ? "CreateJobObjectW/SetInformationJobObject"
+                                 : "AssignProcessToJobObject",
                      (unsigned long)err);
             pfz__win32_complain(line);
         }
+        close_handle(&job);
     }
     if (ResumeThread(pi.hThread) == (DWORD)-1) {
         /* A worker left suspended would never answer: end it and fail the
@@ -589,11 +587,13 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
         WaitForSingleObject(pi.hProcess, 10000);
         CloseHandle(pi.hThread);
         CloseHandle(pi.hProcess);
+        close_handle(&job);
         goto done;
     }
     CloseHandle(pi.hThread);
 
     p->process = pi.hProcess;
+    p->job = job;
     p->pid = pi.dwProcessId;
     apr_pool_cleanup_register(pool, p, proc_cleanup, apr_pool_cleanup_null);
     /* Closed by `pool`'s cleanup, or by the caller. */
@@ -711,7 +711,14 @@ apr_status_t pfz__proc_kill(pfz__proc_t *proc)
     if (proc == NULL)
         return APR_EINVAL;
     apr_thread_mutex_lock(proc->lock);
-    if (proc->process != NULL && !proc->ended) {
+    if (proc->job != NULL) {
+        /* The whole job, also after the worker itself has ended: what it
+         * started may still run. */
+        if (!proc->ended)
+            proc->killed = 1;
+        if (!TerminateJobObject(proc->job, KILLED_EXIT_CODE))
+            st = APR_FROM_OS_ERROR(GetLastError());
+    } else if (proc->process != NULL && !proc->ended) {
         proc->killed = 1;
         if (!TerminateProcess(proc->process, KILLED_EXIT_CODE)) {
             err = GetLastError();
@@ -767,6 +774,8 @@ void pfz__proc_destroy(pfz__proc_t *proc)
     pfz__proc_wait(proc, -1, NULL);
     apr_thread_mutex_lock(proc->lock);
     close_handle(&proc->process);
+    /* Kill-on-close: whatever is left in the job ends with this. */
+    close_handle(&proc->job);
     if (!proc->ended) {
         proc->wait_err = APR_EGENERAL;
         proc->ended = 1;
