@@ -73,6 +73,7 @@ int main(int argc, char **argv)
     pfz_test_register_mutator();
     pfz_test_register_coverage();
     pfz_test_register_sched();
+    pfz_test_register_signature();
     pfz_test_register_e2e();
 
     CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -1212,8 +1212,10 @@ static LONG WINAPI on_unhandled_exception(EXCEPTION_POINTERS *ep)
 }
 
 /* abort() ends the process with exit code 3 and no exception: report where
- * it came from, or every abort would look the same. */
-static void on_sigabrt(int sig)
+ * it came from, or every abort would look the same. Named pfz__ (though
+ * static) because its frame tops the stack it prints, and the signature
+ * (signature.c) skips the engine's frames by that prefix. */
+static void pfz__on_sigabrt(int sig)
 {
     CONTEXT ctx;
     crash_report_t r;
@@ -1277,5 +1279,5 @@ void pfz__worker_process_setup(void)
     }
     start_reporter();
     previous_filter = SetUnhandledExceptionFilter(on_unhandled_exception);
-    signal(SIGABRT, on_sigabrt);
+    signal(SIGABRT, pfz__on_sigabrt);
 }
