@@ -310,6 +310,131 @@ static void test_keep_going_every_kind(void)
     }
 }
 
+/* A corpus directory holding the one-byte seeds "1" and "2" (tests/targets/sites.c
+ * picks its first or second site from them). */
+static const char *sites_corpus(const char *dir)
+{
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool),
+                          APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__write_atomic(apr_pstrcat(pfz_test_pool, corpus, "/one", NULL), "1", 1,
+                                      pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__write_atomic(apr_pstrcat(pfz_test_pool, corpus, "/two", NULL), "2", 1,
+                                      pfz_test_pool), APR_SUCCESS);
+    return corpus;
+}
+
+/* The first byte of an artifact (which site it hit), or -1. */
+static int first_byte(const char *path)
+{
+    uint8_t *d;
+    size_t n;
+    int b = -1;
+
+    if (pfz__read_file(path, &d, &n, 1 << 20, pfz_test_pool) == APR_SUCCESS) {
+        b = n > 0 ? d[0] : -1;
+        free(d);
+    }
+    return b;
+}
+
+/* The saved output next to an artifact ("<artifact>.log"), or "". */
+static const char *artifact_log(const char *path)
+{
+    uint8_t *d;
+    size_t n;
+    const char *text = "";
+
+    if (pfz__read_file(apr_pstrcat(pfz_test_pool, path, ".log", NULL), &d, &n, 8u << 20,
+                       pfz_test_pool) == APR_SUCCESS) {
+        text = apr_pstrmemdup(pfz_test_pool, (const char *)d, n);
+        free(d);
+    }
+    return text;
+}
+
+/* Two abort() sites without a sanitizer: with -keep_going=1 they are two
+ * crashes, each saved once with a stack naming its site (before the workers
+ * printed stacks, the second was "a duplicate" of the first). */
+static void test_keep_going_two_abort_sites(void)
+{
+    const char *dir = scratch("abort-sites");
+    const char *env[] = {"PFZ_TEST_SITES=abort", NULL};
+    const char *args[] = {"-workers=2", "-seed=3", "-keep_going=1", "-max_total_time=6",
+                          "-minimize_crash=0",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL),
+                          sites_corpus(dir), NULL};
+    run_t r = run_target(pfz_test_target("tests/targets/sites"), args, env, dir, 0, NULL);
+    apr_array_header_t *crashes = artifacts(dir, "crash-");
+    int ok = crashes->nelts == 2 && r.code == 77, i, seen[2] = {0, 0};
+
+    CU_ASSERT_EQUAL(crashes->nelts, 2);
+    CU_ASSERT_EQUAL(r.code, 77);
+    for (i = 0; i < crashes->nelts; i++) {
+        const char *art = APR_ARRAY_IDX(crashes, i, const char *);
+        int b = first_byte(art);
+        const char *log = artifact_log(art);
+
+        CU_ASSERT(b == '1' || b == '2');
+        if (b == '1' || b == '2')
+            seen[b - '1']++;
+#ifndef _WIN32
+        CU_ASSERT_PTR_NOT_NULL(strstr(log, "ERROR: libFuzzer: deadly signal"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(log, b == '1' ? "in abort_site_one" : "in abort_site_two"));
+        ok = ok && strstr(log, b == '1' ? "in abort_site_one" : "in abort_site_two") != NULL;
+#else
+        (void)log;
+#endif
+    }
+    CU_ASSERT(seen[0] == 1 && seen[1] == 1);
+    show_on_failure(ok && seen[0] == 1 && seen[1] == 1, &r);
+}
+
+/* A SIGSEGV without a sanitizer: libFuzzer's "deadly signal" line and a
+ * stack that names the target's function; still a crash (exit 77). */
+static void test_segv_stack_names_function(void)
+{
+    const char *dir = scratch("segv-stack");
+    const char *env[] = {"PFZ_TEST_SITES=segv", NULL};
+    const char *args[] = {"-workers=1", "-seed=3", "-max_total_time=60", "-minimize_crash=0",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL),
+                          sites_corpus(dir), NULL};
+    run_t r = run_target(pfz_test_target("tests/targets/sites"), args, env, dir, 0, NULL);
+    int ok = r.code == 77 && artifacts(dir, "crash-")->nelts >= 1;
+
+#ifndef _WIN32
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "ERROR: libFuzzer: deadly signal"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "signal 11 (SIGSEGV)")); /* still died of it */
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, " in segv_site ("));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, " in LLVMFuzzerTestOneInput ("));
+    ok = ok && strstr(r.out, " in segv_site (") != NULL;
+#endif
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+}
+
+/* A sanitizer that owns the deadly signals keeps them: ASan's report is
+ * printed as it is, without our deadly-signal line. */
+static void test_asan_report_unchanged(void)
+{
+    const char *dir = scratch("asan-report");
+    const char *args[] = {"-workers=2", "-seed=1", "-max_total_time=90", "-minimize_crash=0",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), NULL};
+    run_t r;
+    int ok;
+
+    if (getenv("PFZ_HAVE_ASAN") == NULL) {
+        fprintf(stderr, "(skipped: built without AddressSanitizer) ");
+        return;
+    }
+    r = run_target(pfz_test_target("tests/targets/heap_overflow"), args, NULL, dir, 0, NULL);
+    ok = r.code == 77 && strstr(r.out, "ERROR: AddressSanitizer: heap-buffer-overflow") != NULL &&
+         strstr(r.out, "deadly signal") == NULL;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+}
+
 /* SIGINT ends a run with exit status 72, and the artifacts found are kept. */
 static void test_interrupt_keeps_findings(void)
 {
@@ -669,6 +794,9 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_minimize_file);
     PFZ_TEST_ADD(s, test_keep_going_every_kind);
     PFZ_TEST_ADD(s, test_interrupt_keeps_findings);
+    PFZ_TEST_ADD(s, test_keep_going_two_abort_sites);
+    PFZ_TEST_ADD(s, test_segv_stack_names_function);
+    PFZ_TEST_ADD(s, test_asan_report_unchanged);
     PFZ_TEST_ADD(s, test_finds_magic);
     PFZ_TEST_ADD(s, test_finds_cmp64);
     PFZ_TEST_ADD(s, test_finds_switch_chain);

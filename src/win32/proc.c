@@ -723,6 +723,15 @@ apr_status_t pfz__proc_kill(pfz__proc_t *proc)
     return st;
 }
 
+/* Not yet: the worker would need a thread waiting on an event that suspends
+ * the target's thread and walks its stack (print_stack). The watchdog then
+ * kills at once, as before. */
+apr_status_t pfz__proc_request_stack(pfz__proc_t *proc, pfz__stack_reason_e why)
+{
+    (void)why;
+    return proc == NULL ? APR_EINVAL : APR_ENOTIMPL;
+}
+
 apr_status_t pfz__proc_rss(pfz__proc_t *proc, apr_uint64_t *rss_bytes)
 {
     PROCESS_MEMORY_COUNTERS pmc;
