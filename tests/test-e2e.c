@@ -391,6 +391,45 @@ static void test_keep_going_two_abort_sites(void)
     show_on_failure(ok && seen[0] == 1 && seen[1] == 1, &r);
 }
 
+/* Two hang sites: two timeouts with -timeout=1, each with the stack of the
+ * hung thread (asked for by the coordinator before its kill) naming its
+ * site. POSIX only: the Win32 worker cannot print a requested stack yet. */
+static void test_keep_going_two_hang_sites(void)
+{
+#ifdef _WIN32
+    fprintf(stderr, "(skipped: no requested stacks on Windows yet) ");
+#else
+    const char *dir = scratch("hang-sites");
+    const char *env[] = {"PFZ_TEST_SITES=hang", NULL};
+    const char *args[] = {"-workers=2", "-seed=3", "-keep_going=1", "-timeout=1",
+                          "-max_total_time=10",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL),
+                          sites_corpus(dir), NULL};
+    run_t r = run_target(pfz_test_target("tests/targets/sites"), args, env, dir, 0, NULL);
+    apr_array_header_t *timeouts = artifacts(dir, "timeout-");
+    int ok = timeouts->nelts == 2 && r.code == 70, i, seen[2] = {0, 0};
+
+    CU_ASSERT_EQUAL(timeouts->nelts, 2);
+    CU_ASSERT_EQUAL(r.code, 70);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "INFO: stack of the fuzz target's thread (requested by "
+                                         "the coordinator: timeout):"));
+    for (i = 0; i < timeouts->nelts; i++) {
+        const char *art = APR_ARRAY_IDX(timeouts, i, const char *);
+        int b = first_byte(art);
+        const char *want = b == '1' ? "in hang_site_one" : "in hang_site_two";
+        const char *log = artifact_log(art);
+
+        CU_ASSERT(b == '1' || b == '2');
+        if (b == '1' || b == '2')
+            seen[b - '1']++;
+        CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+        ok = ok && strstr(log, want) != NULL;
+    }
+    CU_ASSERT(seen[0] == 1 && seen[1] == 1);
+    show_on_failure(ok && seen[0] == 1 && seen[1] == 1, &r);
+#endif
+}
+
 /* A SIGSEGV without a sanitizer: libFuzzer's "deadly signal" line and a
  * stack that names the target's function; still a crash (exit 77). */
 static void test_segv_stack_names_function(void)
@@ -795,6 +834,7 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_keep_going_every_kind);
     PFZ_TEST_ADD(s, test_interrupt_keeps_findings);
     PFZ_TEST_ADD(s, test_keep_going_two_abort_sites);
+    PFZ_TEST_ADD(s, test_keep_going_two_hang_sites);
     PFZ_TEST_ADD(s, test_segv_stack_names_function);
     PFZ_TEST_ADD(s, test_asan_report_unchanged);
     PFZ_TEST_ADD(s, test_finds_magic);
