@@ -95,6 +95,24 @@ static void test_timeout_stack(void)
     CU_ASSERT_STRING_NOT_EQUAL(a, sig("oom", "signal 9 (SIGKILL)", requested("hang_site_one", "0x7a3d")));
 }
 
+/* A hang in a function without an exported symbol (static, or a binary
+ * without -rdynamic): the sampled offset varies, its callers' do not. */
+static void test_timeout_unnamed(void)
+{
+    static const char fmt[] =
+        "==9== INFO: stack of the fuzz target's thread (requested by the coordinator: timeout):\n"
+        "    #0 0x55d0%s  (/out/kinds+0x%s)\n"
+        "    #1 0x55d0b2d0  (/out/kinds+0x%s)\n"
+        "    #2 0x55d0c000 in pfz__worker_serve (/out/kinds+0xc000)\n";
+    const char *a = sig("timeout", "signal 9 (SIGKILL)", apr_psprintf(pfz_test_pool, fmt, "a2b0", "a2b0", "b2d0"));
+    const char *a2 = sig("timeout", "signal 9 (SIGKILL)", apr_psprintf(pfz_test_pool, fmt, "a2b6", "a2b6", "b2d0"));
+    const char *b = sig("timeout", "signal 9 (SIGKILL)", apr_psprintf(pfz_test_pool, fmt, "a2b0", "a2b0", "b340"));
+
+    CU_ASSERT_STRING_EQUAL(a, "timeout|signal 9 (SIGKILL)|kinds|kinds+0xb2d0");
+    CU_ASSERT_STRING_EQUAL(a, a2);
+    CU_ASSERT_STRING_NOT_EQUAL(a, b);
+}
+
 static const char asan_report[] =
     "=================================================================\n"
     "==12345==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000015 at pc "
@@ -251,6 +269,7 @@ void pfz_test_register_signature(void)
     PFZ_TEST_ADD(s, test_posix_deadly_signal);
     PFZ_TEST_ADD(s, test_same_function_two_sites);
     PFZ_TEST_ADD(s, test_timeout_stack);
+    PFZ_TEST_ADD(s, test_timeout_unnamed);
     PFZ_TEST_ADD(s, test_asan);
     PFZ_TEST_ADD(s, test_ubsan);
     PFZ_TEST_ADD(s, test_glibc_assert);

@@ -298,6 +298,14 @@ const char *pfz__signature(const char *kind, const char *desc, const char *text,
         }
         if (skip_frame(&f))
             continue;
+        /* A timeout's or OOM's frame #0 without a symbol is the sampled
+         * instruction itself (our printer starts there): its offset changes
+         * from one sample of the same loop to the next, so only the module is
+         * kept (the callers' return addresses still tell two sites apart).
+         * Any other frame keeps its offset: better a duplicate saved twice
+         * than two bugs merged. */
+        if (!keep_loc && f.index == 0 && !f.symbol && f.module.n > 0)
+            f.name = f.module;
         frames = apr_pstrcat(p, frames, "|", piece(f.name, p),
                              taken == 0 && keep_loc && f.loc.n > 0 && f.symbol ? "@" : "",
                              taken == 0 && keep_loc && f.loc.n > 0 && f.symbol ? piece(f.loc, p)

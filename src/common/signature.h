@@ -25,7 +25,8 @@
  * used, and nothing below LLVMFuzzerTestOneInput. For a crash, the top frame
  * also keeps its location (file:line or module+offset), so that two crash
  * sites in one function stay apart; timeouts and OOMs are samples of a
- * running program, so only function names are used for them. Without frames
+ * running program, so only function names are used for them (and, for a
+ * frame #0 without a symbol, only its module). Without frames
  * the sanitizer's SUMMARY line stands in; without that, kind and desc alone.
  * Allocated from `p`. */
 const char *pfz__signature(const char *kind, const char *desc, const char *text, size_t len,
