@@ -150,6 +150,29 @@ static void test_asan(void)
     CU_ASSERT_STRING_EQUAL(s, "crash|exit code 1|copy_field@a.c:7:3|LLVMFuzzerTestOneInput");
 }
 
+/* abort() in an ASan build: ASan leaves SIGABRT to us, and our handler has
+ * its runtime print the (symbolized) stack, our own frames on top. */
+static void test_asan_deadly_signal(void)
+{
+    static const char out[] =
+        "==28419== ERROR: libFuzzer: deadly signal\n"
+        "    #0 0x7f42352c476a in __sanitizer_print_stack_trace ../../../../src/libsanitizer/asan/asan_stack.cpp:87\n"
+        "    #1 0x5634e2325644 in pfz__on_deadly_signal /work/src/posix/crash.c:257\n"
+        "    #2 0x7f4234f7a04f  (/lib/x86_64-linux-gnu/libc.so.6+0x3c04f)\n"
+        "    #3 0x7f4234fc8eeb in __pthread_kill_implementation nptl/pthread_kill.c:43\n"
+        "    #4 0x7f4234f79fb1 in __GI_raise ../sysdeps/posix/raise.c:26\n"
+        "    #5 0x7f4234f64471 in __GI_abort stdlib/abort.c:79\n"
+        "    #6 0x5634e231fa60 in abort_site_one tests/targets/sites.c:28\n"
+        "    #7 0x5634e231fbe5 in LLVMFuzzerTestOneInput tests/targets/sites.c:79\n"
+        "    #8 0x5634e2331b58 in run_value /work/src/common/worker_server.c:99\n"
+        "    #9 0x5634e2331b58 in run_once /work/src/common/worker_server.c:323\n"
+        "    #10 0x5634e2331b58 in pfz__worker_serve /work/src/common/worker_server.c:464\n"
+        "    #11 0x5634e231f94b in main /work/src/common/main.c:56\n";
+
+    CU_ASSERT_STRING_EQUAL(sig("crash", "signal 6 (SIGABRT)", out),
+                           "crash|signal 6 (SIGABRT)|abort_site_one@sites.c:28|LLVMFuzzerTestOneInput");
+}
+
 /* UBSan without a stack (its default): the SUMMARY line tells the bugs apart. */
 static void test_ubsan(void)
 {
@@ -271,6 +294,7 @@ void pfz_test_register_signature(void)
     PFZ_TEST_ADD(s, test_timeout_stack);
     PFZ_TEST_ADD(s, test_timeout_unnamed);
     PFZ_TEST_ADD(s, test_asan);
+    PFZ_TEST_ADD(s, test_asan_deadly_signal);
     PFZ_TEST_ADD(s, test_ubsan);
     PFZ_TEST_ADD(s, test_glibc_assert);
     PFZ_TEST_ADD(s, test_libfuzzer_style);
