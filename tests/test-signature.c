@@ -173,6 +173,22 @@ static void test_asan_deadly_signal(void)
                            "crash|signal 6 (SIGABRT)|abort_site_one@sites.c:28|LLVMFuzzerTestOneInput");
 }
 
+/* LLVM 15+ appends the module's build id: it is not the location. */
+static void test_build_id_suffix(void)
+{
+    static const char fmt[] =
+        "==1== ERROR: libFuzzer: deadly signal\n"
+        "    #0 0x55a3 in __sanitizer_print_stack_trace (/w/sites+0x34204) (BuildId: 5fecc9a6)\n"
+        "    #1 0x7fe1  (/lib/x86_64-linux-gnu/libc.so.6+0x3c04f) (BuildId: 93ac61ec)\n"
+        "    #2 0x55a4 in check (/w/sites+0x%s) (BuildId: 5fecc9a6)\n"
+        "    #3 0x55a5 in LLVMFuzzerTestOneInput (/w/sites+0x7746) (BuildId: 5fecc9a6)\n";
+    const char *a = sig("crash", "d", apr_psprintf(pfz_test_pool, fmt, "7557"));
+    const char *b = sig("crash", "d", apr_psprintf(pfz_test_pool, fmt, "7590"));
+
+    CU_ASSERT_STRING_EQUAL(a, "crash|d|check@sites+0x7557|LLVMFuzzerTestOneInput");
+    CU_ASSERT_STRING_NOT_EQUAL(a, b);
+}
+
 /* UBSan without a stack (its default): the SUMMARY line tells the bugs apart. */
 static void test_ubsan(void)
 {
@@ -295,6 +311,7 @@ void pfz_test_register_signature(void)
     PFZ_TEST_ADD(s, test_timeout_unnamed);
     PFZ_TEST_ADD(s, test_asan);
     PFZ_TEST_ADD(s, test_asan_deadly_signal);
+    PFZ_TEST_ADD(s, test_build_id_suffix);
     PFZ_TEST_ADD(s, test_ubsan);
     PFZ_TEST_ADD(s, test_glibc_assert);
     PFZ_TEST_ADD(s, test_libfuzzer_style);

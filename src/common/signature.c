@@ -187,6 +187,12 @@ static int parse_frame(span_t line, frame_t *f)
             ;
         rest = trim((span_t){rest.s + k, rest.n - k});
     }
+    /* Newer sanitizers append " (BuildId: <hex>)" to a module's frames. */
+    for (k = 0; k + 10 <= rest.n; k++)
+        if (memcmp(rest.s + k, "(BuildId: ", 10) == 0) {
+            rest = trim((span_t){rest.s, k});
+            break;
+        }
     /* The last blank-separated word is the location, when there is one. */
     for (k = rest.n; k > 0 && rest.s[k - 1] != ' '; k--)
         ;
