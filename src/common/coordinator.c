@@ -12,6 +12,7 @@
 #include "artifact.h"
 #include "coordinator.h"
 #include "platform.h"
+#include "signature.h"
 #include "wire.h"
 
 #define BATCH_US 100000u          /* time budget of one FUZZ call */
@@ -120,34 +121,19 @@ static void show_worker_log(pfz__coord_t *c, pfz__wslot_t *s, const char *artifa
     free(data);
 }
 
-/* A signature for de-duplication: the kind, how the worker ended, and the top
- * three stack frames of a sanitizer report in its log, if any. */
-static const char *signature(const char *kind, const pfz__exit_t *how, const char *logpath,
-                             apr_pool_t *p)
+/* The de-duplication signature (signature.c) of a finding, from the worker's
+ * log (its output since it started). */
+static const char *log_signature(const char *kind, const char *desc, const char *logpath,
+                                 apr_pool_t *p)
 {
-    const char *sig = apr_pstrcat(p, kind, "|", how->desc, NULL);
     uint8_t *data = NULL;
     size_t len = 0;
-    char *line, *save = NULL;
-    int frames = 0;
+    const char *sig;
 
     if (logpath == NULL || pfz__read_file(logpath, &data, &len, 16u << 20, p) != APR_SUCCESS)
-        return sig;
-    {
-        char *text = apr_pstrmemdup(p, (const char *)data, len);
-        free(data);
-        for (line = apr_strtok(text, "\n", &save); line != NULL && frames < 3;
-             line = apr_strtok(NULL, "\n", &save)) {
-            char *in;
-            while (*line == ' ' || *line == '\t')
-                line++;
-            if (line[0] != '#' || (in = strstr(line, " in ")) == NULL)
-                continue;
-            in += 4;
-            sig = apr_pstrcat(p, sig, "|", apr_pstrndup(p, in, strcspn(in, " (")), NULL);
-            frames++;
-        }
-    }
+        return pfz__signature(kind, desc, NULL, 0, p);
+    sig = pfz__signature(kind, desc, (const char *)data, len, p);
+    free(data);
     return sig;
 }
 
@@ -213,7 +199,7 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
         pfz__log("==%d== ERROR: portfuzz: worker %d died: %s%s", s->id, s->id, how.desc,
                  was_seed ? " (on a seed input)" : "");
     }
-    sig = signature(kind, &how, logpath, p);
+    sig = log_signature(kind, how.desc, logpath, p);
 
     apr_thread_mutex_lock(c->mu);
     dup = apr_hash_get(c->signatures, sig, APR_HASH_KEY_STRING) != NULL;
@@ -268,7 +254,7 @@ static void handle_leak(pfz__coord_t *c, pfz__wslot_t *s)
              s->id, s->id);
     memset(&how, 0, sizeof how);
     apr_cpystrn(how.desc, "leak", sizeof how.desc);
-    sig = signature("leak", &how, pfz__worker_log_path(s->worker), p);
+    sig = log_signature("leak", how.desc, pfz__worker_log_path(s->worker), p);
     apr_thread_mutex_lock(c->mu);
     dup = apr_hash_get(c->signatures, sig, APR_HASH_KEY_STRING) != NULL;
     if (!dup)

@@ -113,6 +113,23 @@ apr_status_t pfz__proc_wait(pfz__proc_t *proc, apr_interval_time_t timeout, pfz_
  * already-ended process and from any thread. */
 apr_status_t pfz__proc_kill(pfz__proc_t *proc);
 
+/** Why the coordinator asks a worker for its stack. */
+typedef enum pfz__stack_reason {
+    PFZ__STACK_TIMEOUT = 1, /**< one execution ran past -timeout */
+    PFZ__STACK_OOM = 2      /**< the worker's memory passed -rss_limit_mb */
+} pfz__stack_reason_e;
+
+/** Asks a worker to print the stack of the thread that runs the fuzz target
+ * (to its output, for the report and the signature) and then to stand still
+ * until it is killed; returns without waiting. The worker holds the input it
+ * ran unchanged (it does not go on), but the caller must still kill it after
+ * a short grace. POSIX: a signal (PFZ__STACK_SIGNAL in src/posix/posix.h)
+ * that the worker honours only from its parent; Win32: not yet
+ * (APR_ENOTIMPL). An error (APR_ENOTIMPL, or a worker that cannot be asked)
+ * means the caller kills at once. Safe on an ended process (APR_SUCCESS,
+ * nothing sent) and from any thread. */
+apr_status_t pfz__proc_request_stack(pfz__proc_t *proc, pfz__stack_reason_e why);
+
 /** Resident memory of the running process in bytes. */
 apr_status_t pfz__proc_rss(pfz__proc_t *proc, apr_uint64_t *rss_bytes);
 

@@ -4,7 +4,14 @@
  * than -timeout, or whose memory passed -rss_limit_mb, recording why; the
  * worker's client thread then saves the input as timeout-/oom-. It also kills
  * a worker whose call overran its deadline (a hang outside the target), and
- * ends every worker's call when the run is interrupted. */
+ * ends every worker's call when the run is interrupted.
+ *
+ * Before a -timeout or -rss_limit_mb kill it asks the worker for the stack of
+ * the target's thread (which the report and the de-duplication signature
+ * need) and kills on a later tick, STACK_GRACE_US later: a pending kill is
+ * recorded, never waited for, so the other workers stay supervised. */
+#include <stdlib.h>
+
 #include <apr_file_info.h>
 
 #include "coordinator.h"
@@ -14,6 +21,31 @@
  * over this size is cut back to nothing (the worker appends, so this is safe
  * while it writes; what matters after a crash is the tail it writes then). */
 #define LOG_LIMIT ((apr_off_t)64 << 20)
+
+/* Time a worker has to print its stack before the kill: a backtrace takes
+ * microseconds, a sanitizer's symbolizer (a child process) up to some
+ * hundred milliseconds on a loaded machine. */
+#define STACK_GRACE_US 1000000u
+
+/* A kill that waits for a stack report. */
+typedef struct pending {
+    long pid;                  /* 0: none */
+    pfz__kill_reason_e reason;
+    uint64_t at;               /* pfz__now_us() at which to kill */
+} pending_t;
+
+/* Asks for the stack and schedules the kill; kills at once when that fails. */
+static void stack_then_kill(pfz__wslot_t *s, pending_t *pend, pfz__kill_reason_e reason,
+                            uint64_t now)
+{
+    long pid = pfz__worker_request_stack(s->worker, reason);
+
+    if (pid > 0) {
+        pend->pid = pid;
+        pend->reason = reason;
+        pend->at = now + STACK_GRACE_US;
+    }
+}
 
 static void cap_log(const char *path, apr_pool_t *p, int id, int *said)
 {
@@ -41,6 +73,7 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
     size_t peak_mb = 0;
     unsigned tick = 0;
     apr_pool_t *p = NULL;
+    pending_t *pend = calloc((size_t)(c->nworkers > 0 ? c->nworkers : 1), sizeof *pend);
     int i;
 
     apr_pool_create(&p, NULL); /* our own: pools are not shared between threads */
@@ -64,20 +97,38 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
         }
         for (i = 0; i < c->nworkers; i++) {
             pfz__wslot_t *s = &c->slots[i];
+            pending_t *pk = pend != NULL ? &pend[i] : NULL;
+            if (pk != NULL && pk->pid != 0) {
+                if (now < pk->at)
+                    continue; /* still printing its stack */
+                pfz__worker_kill_pid(s->worker, pk->reason, pk->pid);
+                pk->pid = 0;
+                s->hb_since = now; /* its execution is being killed: not again */
+                continue;
+            }
             if (pfz__worker_heartbeat(s->worker, &seq) != APR_SUCCESS)
                 continue; /* cleaned up */
             if ((seq & 1) == 0 || seq != s->hb_seq) {
                 s->hb_seq = seq;
                 s->hb_since = now;
             } else if (now - s->hb_since > timeout_us) {
-                pfz__worker_kill(s->worker, PFZ__KILL_TIMEOUT);
+                if (pk != NULL)
+                    stack_then_kill(s, pk, PFZ__KILL_TIMEOUT, now);
+                else
+                    pfz__worker_kill(s->worker, PFZ__KILL_TIMEOUT);
                 s->hb_since = now; /* do not kill the same execution twice */
+                continue;
             }
             rss = pfz__worker_rss(s->worker);
             if ((size_t)(rss >> 20) > peak_mb)
                 peak_mb = (size_t)(rss >> 20);
-            if (rss_limit && rss > rss_limit)
-                pfz__worker_kill(s->worker, PFZ__KILL_OOM);
+            if (rss_limit && rss > rss_limit) {
+                if (pk != NULL)
+                    stack_then_kill(s, pk, PFZ__KILL_OOM, now);
+                else
+                    pfz__worker_kill(s->worker, PFZ__KILL_OOM);
+                continue;
+            }
             if (pfz__worker_call_overdue(s->worker, now))
                 pfz__worker_kill(s->worker, PFZ__KILL_TIMEOUT);
         }
@@ -86,6 +137,9 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
             c->peak_rss_mb = peak_mb;
         apr_thread_mutex_unlock(c->mu);
     }
+    /* Kills still pending are done by the coordinator's cleanup of every
+     * worker, which follows the stop. */
+    free(pend);
     apr_pool_destroy(p);
     pfz__coord_thread_done(c);
     apr_thread_exit(t, APR_SUCCESS);

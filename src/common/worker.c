@@ -245,3 +245,34 @@ int pfz__worker_call_overdue(pfz__worker_t *w, uint64_t now_us)
     apr_thread_mutex_unlock(w->proc_mu);
     return overdue;
 }
+
+long pfz__worker_request_stack(pfz__worker_t *w, pfz__kill_reason_e reason)
+{
+    pfz__stack_reason_e why = reason == PFZ__KILL_OOM ? PFZ__STACK_OOM : PFZ__STACK_TIMEOUT;
+    long pid = 0;
+
+    apr_thread_mutex_lock(w->proc_mu);
+    if (w->proc != NULL) {
+        /* The reason is recorded now: if the worker dies during the grace
+         * (the report itself crashes), it is still this finding. */
+        if (w->kill_reason == PFZ__KILL_NONE)
+            w->kill_reason = reason;
+        if (pfz__proc_request_stack(w->proc, why) == APR_SUCCESS)
+            pid = pfz__proc_pid(w->proc);
+        else
+            pfz__proc_kill(w->proc); /* no stack from this platform / process */
+    }
+    apr_thread_mutex_unlock(w->proc_mu);
+    return pid;
+}
+
+void pfz__worker_kill_pid(pfz__worker_t *w, pfz__kill_reason_e reason, long pid)
+{
+    apr_thread_mutex_lock(w->proc_mu);
+    if (w->proc != NULL && pfz__proc_pid(w->proc) == pid) {
+        if (w->kill_reason == PFZ__KILL_NONE)
+            w->kill_reason = reason;
+        pfz__proc_kill(w->proc);
+    }
+    apr_thread_mutex_unlock(w->proc_mu);
+}

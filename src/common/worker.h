@@ -79,6 +79,18 @@ apr_status_t pfz__worker_reap(pfz__worker_t *w, pfz__exit_t *how, pfz__kill_reas
 /** Any thread: kills the current process, recording why (first reason wins). */
 void pfz__worker_kill(pfz__worker_t *w, pfz__kill_reason_e reason);
 
+/** Any thread: asks the current process for the stack of its target thread
+ * (pfz__proc_request_stack) and records `reason` (PFZ__KILL_TIMEOUT or
+ * PFZ__KILL_OOM) as the kill reason. Returns the process's pid, which the
+ * caller passes to pfz__worker_kill_pid after a grace of at most a second;
+ * 0 when there is no process or it could not be asked (it was killed at
+ * once then). */
+long pfz__worker_request_stack(pfz__worker_t *w, pfz__kill_reason_e reason);
+
+/** Any thread: like pfz__worker_kill, but only if the current process is
+ * still `pid` (a worker that died meanwhile may have been restarted). */
+void pfz__worker_kill_pid(pfz__worker_t *w, pfz__kill_reason_e reason, long pid);
+
 /** Any thread: resident memory of the current process (0 when none). */
 apr_uint64_t pfz__worker_rss(pfz__worker_t *w);
 

@@ -43,4 +43,26 @@ int pfz__shm_fd(const pfz__shm_t *shm);
  * problems whose apr_status_t alone cannot say which descriptor was wrong. */
 void pfz__posix_complain(const char *what);
 
+/* The signal a coordinator sends a worker to ask for the stack of the fuzz
+ * target's thread (pfz__proc_request_stack). SIGURG because a fuzz target
+ * practically never uses it (only sockets with F_SETOWN and out-of-band data
+ * raise it), it is ignored by default (a worker that has no handler, or whose
+ * target reset it, is not killed by the request), and it is none of those
+ * that libFuzzer-style harnesses and the sanitizers use: SIGALRM (libFuzzer's
+ * own -timeout), SIGUSR1/SIGUSR2 (its graceful exits), SIGPROF (profilers),
+ * the real-time signals (glibc and threading libraries). Go's runtime chose
+ * it for its preemption requests for the same reasons. */
+#define PFZ__STACK_SIGNAL SIGURG
+
+/** Worker: installs the reporters of deadly signals (SIGSEGV, SIGBUS, SIGILL,
+ * SIGFPE, SIGABRT; only those still at SIG_DFL, so a sanitizer's stay its
+ * own) and of the coordinator's stack requests, on an alternate stack. Must
+ * run on the thread that runs the target, before any target code. */
+void pfz__crash_reports_install(void);
+
+/** Coordinator: sends worker `pid` a stack request (PFZ__STACK_SIGNAL, with
+ * `why` as its value where sigqueue exists). The caller guarantees that the
+ * pid is still its unreaped child. */
+apr_status_t pfz__crash_request_stack(long pid, int why);
+
 #endif /* PFZ_POSIX_H */

@@ -528,6 +528,20 @@ apr_status_t pfz__proc_kill(pfz__proc_t *proc)
     return st;
 }
 
+apr_status_t pfz__proc_request_stack(pfz__proc_t *proc, pfz__stack_reason_e why)
+{
+    apr_status_t st = APR_SUCCESS;
+
+    if (proc == NULL)
+        return APR_EINVAL;
+    /* Under the lock, as for kill: an unreaped pid is still our child. */
+    apr_thread_mutex_lock(proc->lock);
+    if (!proc->reaped)
+        st = pfz__crash_request_stack((long)proc->pid, (int)why);
+    apr_thread_mutex_unlock(proc->lock);
+    return st == APR_FROM_OS_ERROR(ESRCH) ? APR_SUCCESS : st; /* ended meanwhile */
+}
+
 apr_status_t pfz__proc_rss(pfz__proc_t *proc, apr_uint64_t *rss_bytes)
 {
 #ifdef __linux__
@@ -709,6 +723,8 @@ void pfz__worker_process_setup(void)
     sigemptyset(&sa.sa_mask);
     for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
         sigaction(ignored[i], &sa, NULL);
+    /* Stacks for deadly signals and for the coordinator's requests. */
+    pfz__crash_reports_install();
 
 #if defined(HAVE_PRCTL) && defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_PDEATHSIG)
     /* Die with the coordinator even while the target is busy (EOF on fd 3 is

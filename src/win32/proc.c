@@ -732,6 +732,15 @@ apr_status_t pfz__proc_kill(pfz__proc_t *proc)
     return st;
 }
 
+/* Not yet: the worker would need a thread waiting on an event that suspends
+ * the target's thread and walks its stack (print_stack). The watchdog then
+ * kills at once, as before. */
+apr_status_t pfz__proc_request_stack(pfz__proc_t *proc, pfz__stack_reason_e why)
+{
+    (void)why;
+    return proc == NULL ? APR_EINVAL : APR_ENOTIMPL;
+}
+
 apr_status_t pfz__proc_rss(pfz__proc_t *proc, apr_uint64_t *rss_bytes)
 {
     PROCESS_MEMORY_COUNTERS pmc;
@@ -1223,8 +1232,10 @@ static LONG WINAPI on_unhandled_exception(EXCEPTION_POINTERS *ep)
 }
 
 /* abort() ends the process with exit code 3 and no exception: report where
- * it came from, or every abort would look the same. */
-static void on_sigabrt(int sig)
+ * it came from, or every abort would look the same. Named pfz__ (though
+ * static) because its frame tops the stack it prints, and the signature
+ * (signature.c) skips the engine's frames by that prefix. */
+static void pfz__on_sigabrt(int sig)
 {
     CONTEXT ctx;
     crash_report_t r;
@@ -1288,5 +1299,5 @@ void pfz__worker_process_setup(void)
     }
     start_reporter();
     previous_filter = SetUnhandledExceptionFilter(on_unhandled_exception);
-    signal(SIGABRT, on_sigabrt);
+    signal(SIGABRT, pfz__on_sigabrt);
 }
