@@ -418,6 +418,13 @@ static int recurse(int n)
     return recurse(n + 1) + pad[0];
 }
 
+static DWORD WINAPI overflow_thread(LPVOID arg)
+{
+    (void)arg;
+    sink = recurse(0);
+    return 0;
+}
+
 /* Ends the process the way a crashing target does, after the worker set-up
  * (error dialogs off, the exception reporter on). */
 static int child_crash(const char *how)
@@ -427,7 +434,15 @@ static int child_crash(const char *how)
         volatile int *volatile nowhere = (int *)(ULONG_PTR)16;
         *nowhere = 1;
     } else if (strcmp(how, "crash-stack") == 0) {
-        sink = recurse(0);
+        /* In a thread of its own: where the stack pointer stands when the
+         * guard page runs out then depends on this code only, not on how
+         * much stack the runner's main used. Under Wine that matters: it
+         * needs about 6 KB above the stack's end to raise the exception,
+         * and a thread left without them ends silently (the report never
+         * comes and the process lingers). */
+        HANDLE t = CreateThread(NULL, 1u << 20, overflow_thread, NULL, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+        if (t != NULL)
+            WaitForSingleObject(t, 30000);
     } else if (strcmp(how, "crash-div") == 0) {
         volatile int zero = 0, seven = 7;
         sink = seven / zero;
