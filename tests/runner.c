@@ -36,6 +36,8 @@ static int run_child(const char *mode)
         return pfz_test_child_shm();
     if (strcmp(mode, "worker") == 0)
         return pfz_test_child_worker();
+    if (strcmp(mode, "outcap") == 0)
+        return pfz_test_child_outcap();
     fprintf(stderr, "runner: unknown PFZ_TEST_CHILD mode '%s'\n", mode);
     return 2;
 }
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
     pfz_test_register_mutator();
     pfz_test_register_coverage();
     pfz_test_register_sched();
+    pfz_test_register_outcap();
     pfz_test_register_e2e();
 
     CU_basic_set_mode(CU_BRM_VERBOSE);

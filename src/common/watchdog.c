@@ -3,33 +3,12 @@
  * resident memory, and kills a worker whose current execution has run longer
  * than -timeout, or whose memory passed -rss_limit_mb, recording why; the
  * worker's client thread then saves the input as timeout-/oom-. It also kills
- * a worker whose call overran its deadline (a hang outside the target). */
-#include <apr_file_info.h>
+ * a worker whose call overran its deadline (a hang outside the target).
+ * (Worker output needs no watching: its capture is capped as it arrives,
+ * outcap.c.) */
 
 #include "coordinator.h"
 #include "platform.h"
-
-/* A target that prints without end must not fill the disk: a worker log
- * over this size is cut back to nothing (the worker appends, so this is safe
- * while it writes; what matters after a crash is the tail it writes then). */
-#define LOG_LIMIT ((apr_off_t)64 << 20)
-
-static void cap_log(const char *path, apr_pool_t *p, int id, int *said)
-{
-    apr_finfo_t fi;
-    apr_file_t *f;
-
-    if (path == NULL || apr_stat(&fi, path, APR_FINFO_SIZE, p) != APR_SUCCESS || fi.size <= LOG_LIMIT)
-        return;
-    if (apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_TRUNCATE, APR_FPROT_OS_DEFAULT, p) ==
-        APR_SUCCESS) {
-        apr_file_close(f);
-        if (!*said)
-            pfz__log("INFO: worker %d prints a lot; its captured output is cut back to nothing "
-                     "at every %d MiB (said once)", id, (int)(LOG_LIMIT >> 20));
-        *said = 1;
-    }
-}
 
 void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
 {
@@ -38,7 +17,6 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
     uint64_t timeout_us = (uint64_t)o->timeout * 1000000u;
     uint64_t rss_limit = (uint64_t)o->rss_limit_mb << 20, now, seq, rss;
     size_t peak_mb = 0;
-    unsigned tick = 0;
     apr_pool_t *p = NULL;
     int i;
 
@@ -46,12 +24,6 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
     while (!pfz__coord_stopping(c)) {
         apr_sleep(50000);
         now = pfz__now_us();
-        if (++tick % 20 == 0) { /* about once a second */
-            for (i = 0; i < c->nworkers; i++)
-                cap_log(pfz__worker_log_path(c->slots[i].worker), p, c->slots[i].id,
-                        &c->slots[i].log_cut_said);
-            apr_pool_clear(p);
-        }
         for (i = 0; i < c->nworkers; i++) {
             pfz__wslot_t *s = &c->slots[i];
             if (pfz__worker_heartbeat(s->worker, &seq) != APR_SUCCESS)
