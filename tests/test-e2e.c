@@ -775,6 +775,42 @@ static void test_minimizer_output_captured(void)
     CU_ASSERT_STRING_EQUAL(dir_entries(tmp), "");
 }
 
+/* An -artifact_prefix that cannot be written (under a regular file; tests run
+ * as root, where permission bits stop nothing): the report is printed anyway,
+ * the artifact goes to the current directory, which the output names along
+ * with what went wrong, the crash is still minimized, and the exit status is
+ * the finding's. */
+static void test_unwritable_artifact_prefix(void)
+{
+    const char *dir = scratch("unwritable"), *tmp;
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *bad = apr_pstrcat(pfz_test_pool, dir, "/regular-file/", NULL);
+    const char *env[] = {tmpdir_env(dir, &tmp), "PFZ_FLOOD_MB=0", NULL};
+    const char *args[] = {"-workers=2", "-seed=1", "-max_total_time=120", "-max_minimize_time=30",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", bad, NULL), corpus, NULL};
+    const char *fell, *said;
+    char hex[41];
+    run_t r;
+    int ok;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    put(dir, "regular-file", "not a directory");
+    put(corpus, "seed", "Fab");
+    r = run_target(pfz_test_target("tests/targets/flood"), args, env, dir, 0, NULL);
+    pfz__sha1_hex("Fab", 3, hex);
+    fell = apr_pstrcat(pfz_test_pool, dir, "/crash-", hex, NULL);
+    said = apr_psprintf(pfz_test_pool, "cannot write the crash artifact to '%scrash-%s'", bad, hex);
+    ok = r.code == 77 && strstr(r.out, said) != NULL &&
+         strstr(r.out, apr_psprintf(pfz_test_pool, "written to '%s' instead", fell)) != NULL &&
+         strstr(r.out, "PFZ-FLOOD-END: input of 3 bytes") != NULL &&
+         strstr(r.out, "INFO: minimizing the crash") != NULL;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    CU_ASSERT(same_file(fell, apr_pstrcat(pfz_test_pool, corpus, "/seed", NULL)));
+    /* The minimized input falls back the same way. */
+    CU_ASSERT(artifacts(dir, "minimized-from-")->nelts == 1);
+}
+
 /* SIGKILL of the coordinator leaves nothing in its TMPDIR. */
 static void test_sigkill_leaves_no_files(void)
 {
@@ -820,5 +856,6 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_finds_leak);
     PFZ_TEST_ADD(s, test_flood_then_asan_report_kept);
     PFZ_TEST_ADD(s, test_minimizer_output_captured);
+    PFZ_TEST_ADD(s, test_unwritable_artifact_prefix);
     PFZ_TEST_ADD(s, test_sigkill_leaves_no_files);
 }

@@ -1,16 +1,22 @@
 /* test-outcap.c -- the capture of worker output (outcap.c): the ring keeps the
  * last bytes, snapshots are consistent while a writer runs, reset empties it,
- * snapshot and destroy stay bounded while a child floods the pipe. */
+ * snapshot and destroy stay bounded while a child floods the pipe; and the
+ * artifact fallback (artifact.c) when the requested place cannot be written. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_env.h>
+#include <apr_file_info.h>
+#include <apr_strings.h>
 #include <apr_thread_proc.h>
 #include <apr_time.h>
 
 #include "tests.h"
+#include "artifact.h"
 #include "outcap.h"
 #include "platform.h"
+#include "sha1.h"
 
 static void write_all(pfz__outcap_t *oc, const char *data, size_t len)
 {
@@ -217,6 +223,88 @@ static void test_bounded_under_flood(void)
     apr_pool_destroy(pool);
 }
 
+/* ------------------------------------------------------------ artifacts */
+
+static const char *scratch_dir(const char *name)
+{
+    const char *dir = apr_psprintf(pfz_test_pool, "%s/tests/outcap-scratch/%s-%" APR_TIME_T_FMT,
+                                   PFZ_BUILDDIR, name, apr_time_now());
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    return dir;
+}
+
+static int file_is(const char *path, const char *content)
+{
+    uint8_t *d;
+    size_t n;
+    int same;
+
+    if (pfz__read_file(path, &d, &n, 1024, pfz_test_pool) != APR_SUCCESS)
+        return 0;
+    same = n == strlen(content) && memcmp(d, content, n) == 0;
+    free(d);
+    return same;
+}
+
+/* A missing artifact directory is created; one that cannot be (a path under
+ * a regular file) makes the artifact fall back to the current directory,
+ * then to the temp directory; only when nothing can be written is it an
+ * error. Root ignores permission bits, so "unwritable" is a path under a file
+ * and a deleted current directory. */
+static void test_artifact_fallback(void)
+{
+    const char *dir = scratch_dir("fallback"), *out = NULL, *want;
+    const char *file = apr_pstrcat(pfz_test_pool, dir, "/a-file", NULL);
+    const char *bad = apr_pstrcat(pfz_test_pool, file, "/", NULL);
+    char *cwd = NULL, hex[41];
+    apr_status_t st;
+
+    pfz__sha1_hex("boom", 4, hex);
+    CU_ASSERT_EQUAL_FATAL(pfz__write_atomic(file, "x", 1, pfz_test_pool), APR_SUCCESS);
+    /* Missing directories are made. */
+    st = pfz__artifact_save(&out, apr_pstrcat(pfz_test_pool, dir, "/new/sub/", NULL), NULL, "crash",
+                            "boom", 4, pfz_test_pool);
+    want = apr_pstrcat(pfz_test_pool, dir, "/new/sub/crash-", hex, NULL);
+    CU_ASSERT(st == APR_SUCCESS && out != NULL && strcmp(out, want) == 0 && file_is(want, "boom"));
+
+    /* Under a regular file: to the current directory. */
+    CU_ASSERT_FATAL(apr_filepath_get(&cwd, 0, pfz_test_pool) == APR_SUCCESS);
+    CU_ASSERT_FATAL(apr_filepath_set(dir, pfz_test_pool) == APR_SUCCESS);
+    st = pfz__artifact_save(&out, bad, NULL, "crash", "boom", 4, pfz_test_pool);
+    want = apr_pstrcat(pfz_test_pool, dir, "/crash-", hex, NULL);
+    CU_ASSERT(st == APR_SUCCESS && out != NULL && strcmp(out, want) == 0 && file_is(want, "boom"));
+    st = pfz__artifact_save(&out, NULL, apr_pstrcat(pfz_test_pool, bad, "exact", NULL), "crash",
+                            "boom", 4, pfz_test_pool);
+    want = apr_pstrcat(pfz_test_pool, dir, "/exact", NULL);
+    CU_ASSERT(st == APR_SUCCESS && out != NULL && strcmp(out, want) == 0 && file_is(want, "boom"));
+#ifndef _WIN32
+    {
+        /* The current directory is gone (and TMPDIR is broken too): nowhere
+         * to write, so an error, with *out cleared. */
+        const char *gone = apr_pstrcat(pfz_test_pool, dir, "/gone", NULL);
+        const char *old_tmp = getenv("TMPDIR");
+        char *saved = old_tmp != NULL ? apr_pstrdup(pfz_test_pool, old_tmp) : NULL;
+        CU_ASSERT_FATAL(apr_dir_make(gone, APR_FPROT_OS_DEFAULT, pfz_test_pool) == APR_SUCCESS);
+        CU_ASSERT_FATAL(apr_filepath_set(gone, pfz_test_pool) == APR_SUCCESS);
+        CU_ASSERT_FATAL(apr_dir_remove(gone, pfz_test_pool) == APR_SUCCESS);
+        apr_env_set("TMPDIR", bad, pfz_test_pool);
+        out = "unchanged";
+        st = pfz__artifact_save(&out, bad, NULL, "crash", "boom", 4, pfz_test_pool);
+        CU_ASSERT(st != APR_SUCCESS && out == NULL);
+        /* With the temp directory back, that is where it goes. */
+        if (saved != NULL)
+            apr_env_set("TMPDIR", saved, pfz_test_pool);
+        else
+            apr_env_delete("TMPDIR", pfz_test_pool);
+        st = pfz__artifact_save(&out, bad, NULL, "crash", "boom", 4, pfz_test_pool);
+        want = apr_pstrcat(pfz_test_pool, pfz__temp_dir(pfz_test_pool), "/crash-", hex, NULL);
+        CU_ASSERT(st == APR_SUCCESS && out != NULL && strcmp(out, want) == 0 && file_is(want, "boom"));
+        apr_file_remove(want, pfz_test_pool);
+    }
+#endif
+    CU_ASSERT(apr_filepath_set(cwd, pfz_test_pool) == APR_SUCCESS);
+}
+
 void pfz_test_register_outcap(void)
 {
     CU_pSuite s = pfz_test_suite("outcap");
@@ -224,4 +312,5 @@ void pfz_test_register_outcap(void)
     PFZ_TEST_ADD(s, test_reset);
     PFZ_TEST_ADD(s, test_snapshot_while_writing);
     PFZ_TEST_ADD(s, test_bounded_under_flood);
+    PFZ_TEST_ADD(s, test_artifact_fallback);
 }

@@ -127,7 +127,7 @@ static const char *signature(const char *kind, const pfz__exit_t *how, const cha
     return sig;
 }
 
-/* Writes a finding. */
+/* Writes a finding (artifact.c falls back to a writable place if it must). */
 static apr_status_t save_finding(pfz__coord_t *c, const char **path, const char *kind,
                                  const uint8_t *data, size_t size, apr_pool_t *p)
 {
@@ -193,8 +193,8 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
     apr_thread_mutex_unlock(c->mu);
 
     /* Save unless it is a duplicate in -keep_going mode: never lose a new one.
-     * The report is shown even when no artifact could be written (the input
-     * is then printed in hex). */
+     * The report is shown even when no artifact could be written at all (the
+     * input is then printed in hex), and a crash is minimized either way. */
     save = !dup || !c->o->keep_going;
     if (save) {
         if (save_finding(c, &path, kind, s->res.input, s->res.input_size, p) != APR_SUCCESS)
@@ -207,12 +207,12 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
     if (!c->o->keep_going) {
         apr_thread_mutex_lock(c->mu);
         if (!c->stopping && strcmp(kind, "crash") == 0 && c->o->minimize_crash &&
-            c->to_minimize == NULL && path != NULL) {
+            c->to_minimize == NULL) {
             c->to_minimize = malloc(s->res.input_size ? s->res.input_size : 1);
             if (c->to_minimize != NULL) {
                 memcpy(c->to_minimize, s->res.input, s->res.input_size);
                 c->to_minimize_size = s->res.input_size;
-                c->to_minimize_path = apr_pstrdup(c->pool, path);
+                c->to_minimize_path = path != NULL ? apr_pstrdup(c->pool, path) : NULL;
             }
         }
         apr_thread_mutex_unlock(c->mu);
