@@ -811,6 +811,36 @@ static void test_unwritable_artifact_prefix(void)
     CU_ASSERT(artifacts(dir, "minimized-from-")->nelts == 1);
 }
 
+/* -keep_going=1 -exact_artifact_path=F keeps every finding: F, then F.2. */
+static void test_exact_artifact_path_keeps_every_finding(void)
+{
+    const char *dir = scratch("exact-keep"), *tmp;
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *exact = apr_pstrcat(pfz_test_pool, dir, "/found", NULL);
+    const char *env[] = {tmpdir_env(dir, &tmp), "PFZ_FLOOD_MB=0", NULL};
+    const char *args[] = {"-workers=2", "-seed=1", "-max_total_time=4", "-keep_going=1",
+                          apr_pstrcat(pfz_test_pool, "-exact_artifact_path=", exact, NULL), corpus,
+                          NULL};
+    const char *second = apr_pstrcat(pfz_test_pool, exact, ".2", NULL);
+    uint8_t *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    run_t r;
+    int ok;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    put(corpus, "abort", "F"); /* abort() */
+    put(corpus, "segv", "S");  /* SIGSEGV: a different finding */
+    r = run_target(pfz_test_target("tests/targets/flood"), args, env, dir, 0, NULL);
+    ok = r.code == 77 && pfz__read_file(exact, &a, &na, 1024, pfz_test_pool) == APR_SUCCESS &&
+         pfz__read_file(second, &b, &nb, 1024, pfz_test_pool) == APR_SUCCESS && na == 1 && nb == 1 &&
+         a[0] != b[0] && strstr(r.out, apr_pstrcat(pfz_test_pool, "Test unit written to ", exact, "\n", NULL)) &&
+         strstr(r.out, apr_pstrcat(pfz_test_pool, "Test unit written to ", second, NULL)) != NULL;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    free(a);
+    free(b);
+}
+
 /* SIGKILL of the coordinator leaves nothing in its TMPDIR. */
 static void test_sigkill_leaves_no_files(void)
 {
@@ -857,5 +887,6 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_flood_then_asan_report_kept);
     PFZ_TEST_ADD(s, test_minimizer_output_captured);
     PFZ_TEST_ADD(s, test_unwritable_artifact_prefix);
+    PFZ_TEST_ADD(s, test_exact_artifact_path_keeps_every_finding);
     PFZ_TEST_ADD(s, test_sigkill_leaves_no_files);
 }

@@ -127,12 +127,24 @@ static const char *signature(const char *kind, const pfz__exit_t *how, const cha
     return sig;
 }
 
-/* Writes a finding (artifact.c falls back to a writable place if it must). */
+/* Writes a finding (artifact.c falls back to a writable place if it must).
+ * -exact_artifact_path names one file, but no finding may overwrite another:
+ * the first goes to the path, later ones (-keep_going=1, or two workers that
+ * crash at once) to <path>.2, <path>.3, ..., each named in the output. */
 static apr_status_t save_finding(pfz__coord_t *c, const char **path, const char *kind,
                                  const uint8_t *data, size_t size, apr_pool_t *p)
 {
-    return pfz__artifact_save(path, c->o->artifact_prefix, c->o->exact_artifact_path, kind, data,
-                              size, p);
+    const char *exact = c->o->exact_artifact_path;
+    int n;
+
+    if (exact != NULL) {
+        apr_thread_mutex_lock(c->mu);
+        n = ++c->exact_saved;
+        apr_thread_mutex_unlock(c->mu);
+        if (n > 1)
+            exact = apr_psprintf(p, "%s.%d", exact, n);
+    }
+    return pfz__artifact_save(path, c->o->artifact_prefix, exact, kind, data, size, p);
 }
 
 /* A worker died during a call with res->input as the exact input it ran. */

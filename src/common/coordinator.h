@@ -64,6 +64,7 @@ struct pfz__coord {
     uint8_t *to_minimize;       /* the first crash, for minimization at the end */
     size_t to_minimize_size;
     const char *to_minimize_path;
+    int exact_saved;            /* findings written under -exact_artifact_path so far */
     size_t peak_rss_mb;
     apr_hash_t *reloaded;       /* file names already taken by -reload */
     uint64_t last_reload_us, last_plot_us;
