@@ -74,8 +74,10 @@ static void own_console(void)
  * sends SIGINT (POSIX) after that many seconds once `wait_for_file` exists. */
 /* When set, called while the target runs (after it started), with its dir. */
 static void (*during_run)(const char *dir);
-/* The signal run_target sends with interrupt_after_s (POSIX). */
+#ifndef _WIN32
+/* The signal run_target sends with interrupt_after_s. */
 static int interrupt_signal = 2; /* SIGINT */
+#endif
 
 static run_t run_target(const char *target, const char *const *args, const char *const *env,
                         const char *dir, double interrupt_after_s, const char *wait_for_prefix)
@@ -765,7 +767,9 @@ static void test_minimizer_output_captured(void)
     /* Every crash floods 2 MiB: uncaptured, the minimizer's alone would be
      * several times that. What is printed is two tails of at most 64 KiB. */
     ok = r.code == 77 && min != NULL && from == 15 && to >= 1 && to < 15 &&
-         strstr(min, want) != NULL && strlen(r.out) < (512u << 10);
+         strstr(min, want) != NULL && strlen(r.out) < (512u << 10) &&
+         strstr(min, apr_psprintf(pfz_test_pool, "---- output of the minimized crash (%u bytes)",
+                                  to)) != NULL;
     CU_ASSERT(ok);
     if (!ok)
         fprintf(stderr, "\nexit %d, %zu bytes of output; minimized %u -> %u\n", r.code,
@@ -800,8 +804,10 @@ static void test_unwritable_artifact_prefix(void)
     pfz__sha1_hex("Fab", 3, hex);
     fell = apr_pstrcat(pfz_test_pool, dir, "/crash-", hex, NULL);
     said = apr_psprintf(pfz_test_pool, "cannot write the crash artifact to '%scrash-%s'", bad, hex);
+    /* The fallback is named as the current directory spells itself (under
+     * Wine a drive letter precedes the path the test knows). */
     ok = r.code == 77 && strstr(r.out, said) != NULL &&
-         strstr(r.out, apr_psprintf(pfz_test_pool, "written to '%s' instead", fell)) != NULL &&
+         strstr(r.out, apr_psprintf(pfz_test_pool, "/crash-%s' instead", hex)) != NULL &&
          strstr(r.out, "PFZ-FLOOD-END: input of 3 bytes") != NULL &&
          strstr(r.out, "INFO: minimizing the crash") != NULL;
     CU_ASSERT(ok);
@@ -833,7 +839,9 @@ static void test_exact_artifact_path_keeps_every_finding(void)
     r = run_target(pfz_test_target("tests/targets/flood"), args, env, dir, 0, NULL);
     ok = r.code == 77 && pfz__read_file(exact, &a, &na, 1024, pfz_test_pool) == APR_SUCCESS &&
          pfz__read_file(second, &b, &nb, 1024, pfz_test_pool) == APR_SUCCESS && na == 1 && nb == 1 &&
-         a[0] != b[0] && strstr(r.out, apr_pstrcat(pfz_test_pool, "Test unit written to ", exact, "\n", NULL)) &&
+         a[0] != b[0] &&
+         (strstr(r.out, apr_pstrcat(pfz_test_pool, "Test unit written to ", exact, "\n", NULL)) ||
+          strstr(r.out, apr_pstrcat(pfz_test_pool, "Test unit written to ", exact, "\r\n", NULL))) &&
          strstr(r.out, apr_pstrcat(pfz_test_pool, "Test unit written to ", second, NULL)) != NULL;
     CU_ASSERT(ok);
     show_on_failure(ok, &r);

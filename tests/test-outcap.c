@@ -233,6 +233,15 @@ static const char *scratch_dir(const char *name)
     return dir;
 }
 
+/* path ends with tail: the current directory may spell itself differently
+ * from the path the test built (a drive letter under Wine). */
+static int ends_with(const char *path, const char *tail)
+{
+    size_t n = path != NULL ? strlen(path) : 0, k = strlen(tail);
+
+    return n >= k && strcmp(path + n - k, tail) == 0;
+}
+
 static int file_is(const char *path, const char *content)
 {
     uint8_t *d;
@@ -272,11 +281,12 @@ static void test_artifact_fallback(void)
     CU_ASSERT_FATAL(apr_filepath_set(dir, pfz_test_pool) == APR_SUCCESS);
     st = pfz__artifact_save(&out, bad, NULL, "crash", "boom", 4, pfz_test_pool);
     want = apr_pstrcat(pfz_test_pool, dir, "/crash-", hex, NULL);
-    CU_ASSERT(st == APR_SUCCESS && out != NULL && strcmp(out, want) == 0 && file_is(want, "boom"));
+    CU_ASSERT(st == APR_SUCCESS && out != NULL && ends_with(out, want + strlen(dir)) &&
+              file_is(want, "boom"));
     st = pfz__artifact_save(&out, NULL, apr_pstrcat(pfz_test_pool, bad, "exact", NULL), "crash",
                             "boom", 4, pfz_test_pool);
     want = apr_pstrcat(pfz_test_pool, dir, "/exact", NULL);
-    CU_ASSERT(st == APR_SUCCESS && out != NULL && strcmp(out, want) == 0 && file_is(want, "boom"));
+    CU_ASSERT(st == APR_SUCCESS && out != NULL && ends_with(out, "/exact") && file_is(want, "boom"));
 #ifndef _WIN32
     {
         /* The current directory is gone (and TMPDIR is broken too): nowhere

@@ -746,7 +746,7 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
         pfz__log("INFO: minimized the crash from %zu to %zu bytes", orig, size);
         wrote = pfz__artifact_save(&path, o->artifact_prefix, o->exact_artifact_path,
                                    apr_pstrcat(p, "minimized-from-", hex, NULL), cur, size, p) == APR_SUCCESS;
-        show_output(apr_psprintf(p, "the minimized crash (%zu bytes)", size), &last,
+        show_output(apr_psprintf(p, "the minimized crash (%" APR_SIZE_T_FMT " bytes)", size), &last,
                     wrote ? path : NULL, p);
     } else {
         pfz__log("INFO: the crash could not be minimized below %zu bytes", orig);
