@@ -70,6 +70,8 @@ static int run_child(const char *mode)
         return pfz_test_child_shm();
     if (strcmp(mode, "worker") == 0)
         return pfz_test_child_worker();
+    if (strcmp(mode, "outcap") == 0)
+        return pfz_test_child_outcap();
     fprintf(stderr, "runner: unknown PFZ_TEST_CHILD mode '%s'\n", mode);
     return 2;
 }
@@ -663,6 +665,7 @@ static void register_all(void)
     pfz_test_register_coverage();
     pfz_test_register_sched();
     pfz_test_register_signature();
+    pfz_test_register_outcap();
     pfz_test_register_e2e();
     pfz_test_register_fault();
 }

@@ -18,6 +18,7 @@
 #include "tests.h"
 #include "artifact.h"
 #include "corpus.h"
+#include "outcap.h"
 #include "sha1.h"
 
 #define pfz__list_files_for_test(files, dir) pfz__list_files((files), (dir), pfz_test_pool)
@@ -73,6 +74,10 @@ static void own_console(void)
  * sends SIGINT (POSIX) after that many seconds once `wait_for_file` exists. */
 /* When set, called while the target runs (after it started), with its dir. */
 static void (*during_run)(const char *dir);
+#ifndef _WIN32
+/* The signal run_target sends with interrupt_after_s. */
+static int interrupt_signal = 2; /* SIGINT */
+#endif
 
 static run_t run_target(const char *target, const char *const *args, const char *const *env,
                         const char *dir, double interrupt_after_s, const char *wait_for_prefix)
@@ -156,7 +161,7 @@ static run_t run_target(const char *target, const char *const *args, const char 
         }
         apr_sleep((apr_interval_time_t)(interrupt_after_s * 1e6));
 #ifndef _WIN32
-        apr_proc_kill(&proc, 2 /* SIGINT */);
+        apr_proc_kill(&proc, interrupt_signal);
 #else
         CU_ASSERT(GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0)); /* Ctrl-C on our console */
 #endif
@@ -1117,6 +1122,215 @@ static void test_interrupt_latency_fuzz(void)
     expect_prompt_interrupt("int-fuzz", args, 3.0);
 }
 #endif
+/* ------------------------------------------------ worker output capture */
+
+/* Names of the entries of dir ("" when it is empty), for messages. */
+static const char *dir_entries(const char *dir)
+{
+    const char *names = "";
+    apr_dir_t *d;
+    apr_finfo_t fi;
+
+    if (apr_dir_open(&d, dir, pfz_test_pool) != APR_SUCCESS)
+        return "(cannot open)";
+    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS)
+        if (strcmp(fi.name, ".") != 0 && strcmp(fi.name, "..") != 0)
+            names = apr_pstrcat(pfz_test_pool, names, " ", fi.name, NULL);
+    apr_dir_close(d);
+    return names;
+}
+
+/* A fresh TMPDIR for the run, inside its scratch directory. */
+static const char *tmpdir_env(const char *dir, const char **tmp)
+{
+    *tmp = apr_pstrcat(pfz_test_pool, dir, "/tmp", NULL);
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(*tmp, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+#ifdef _WIN32
+    return apr_pstrcat(pfz_test_pool, "TMP=", *tmp, NULL);
+#else
+    return apr_pstrcat(pfz_test_pool, "TMPDIR=", *tmp, NULL);
+#endif
+}
+
+/* ~200 MB on stdout, then an ASan heap overflow: the .log next to the artifact
+ * is the end of the output (the report, bounded by the capture), the report
+ * is printed, and nothing is left in TMPDIR. */
+static void test_flood_then_asan_report_kept(void)
+{
+    const char *dir, *tmp, *corpus, *art, *env[3];
+    char hex[41];
+    uint8_t *log;
+    size_t n;
+    run_t r;
+    int ok;
+
+    if (getenv("PFZ_HAVE_ASAN") == NULL) {
+        fprintf(stderr, "(skipped: built without AddressSanitizer) ");
+        return;
+    }
+    dir = scratch("flood-asan");
+    corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    env[0] = tmpdir_env(dir, &tmp);
+    env[1] = "PFZ_FLOOD_MB=200";
+    env[2] = NULL;
+    {
+        const char *args[] = {"-workers=2", "-seed=1", "-max_total_time=120", "-minimize_crash=0",
+                              apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL),
+                              corpus, NULL};
+        CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool),
+                              APR_SUCCESS);
+        put(corpus, "seed", "F");
+        r = run_target(pfz_test_target("tests/targets/flood_asan"), args, env, dir, 0, NULL);
+    }
+    pfz__sha1_hex("F", 1, hex);
+    art = apr_pstrcat(pfz_test_pool, dir, "/crash-", hex, NULL);
+    ok = r.code == 77 && strstr(r.out, "ERROR: AddressSanitizer: heap-buffer-overflow") != NULL &&
+         strstr(r.out, "PFZ-FLOOD-END") != NULL && strlen(r.out) < (2u << 20);
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    CU_ASSERT_EQUAL_FATAL(pfz__read_file(apr_pstrcat(pfz_test_pool, art, ".log", NULL), &log, &n,
+                                         256u << 20, pfz_test_pool), APR_SUCCESS);
+    {
+        char *text = apr_pstrmemdup(pfz_test_pool, (const char *)log, n);
+        free(log);
+        CU_ASSERT(n <= PFZ__OUTCAP_RING);
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, "ERROR: AddressSanitizer: heap-buffer-overflow"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, "PFZ-FLOOD-END: input of 1 bytes"));
+        if (n > PFZ__OUTCAP_RING || strstr(text, "AddressSanitizer") == NULL)
+            fprintf(stderr, "\n.log: %zu bytes, ends with: %s\n", n, text + (n > 2000 ? n - 2000 : 0));
+    }
+    CU_ASSERT_STRING_EQUAL(dir_entries(tmp), "");
+}
+
+/* A target that floods in every crash the minimizer sees: the minimizer's
+ * output stays off the terminal, and the report shown at the end is the one
+ * of the smallest crash. */
+static void test_minimizer_output_captured(void)
+{
+    const char *dir = scratch("flood-min"), *tmp;
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *env[] = {tmpdir_env(dir, &tmp), "PFZ_FLOOD_MB=2", NULL};
+    const char *args[] = {"-workers=1", "-seed=1", "-max_total_time=120", "-max_minimize_time=60",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), corpus,
+                          NULL};
+    const char *min, *want;
+    unsigned from = 0, to = 0;
+    run_t r;
+    int ok;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    put(corpus, "seed", "Fpadding-to-cut");
+    r = run_target(pfz_test_target("tests/targets/flood"), args, env, dir, 0, NULL);
+    min = strstr(r.out, "INFO: minimized the crash from ");
+    if (min != NULL)
+        sscanf(min, "INFO: minimized the crash from %u to %u bytes", &from, &to);
+    want = apr_psprintf(pfz_test_pool, "PFZ-FLOOD-END: input of %u bytes", to);
+    /* Every crash floods 2 MiB: uncaptured, the minimizer's alone would be
+     * several times that. What is printed is two tails of at most 64 KiB. */
+    ok = r.code == 77 && min != NULL && from == 15 && to >= 1 && to < 15 &&
+         strstr(min, want) != NULL && strlen(r.out) < (512u << 10) &&
+         strstr(min, apr_psprintf(pfz_test_pool, "---- output of the minimized crash (%u bytes)",
+                                  to)) != NULL;
+    CU_ASSERT(ok);
+    if (!ok)
+        fprintf(stderr, "\nexit %d, %zu bytes of output; minimized %u -> %u\n", r.code,
+                strlen(r.out), from, to);
+    show_on_failure(ok || strlen(r.out) > (1u << 20), &r);
+    CU_ASSERT(artifacts(dir, "minimized-from-")->nelts == 1);
+    CU_ASSERT_STRING_EQUAL(dir_entries(tmp), "");
+}
+
+/* An -artifact_prefix that cannot be written (under a regular file; tests run
+ * as root, where permission bits stop nothing): the report is printed anyway,
+ * the artifact goes to the current directory, which the output names along
+ * with what went wrong, the crash is still minimized, and the exit status is
+ * the finding's. */
+static void test_unwritable_artifact_prefix(void)
+{
+    const char *dir = scratch("unwritable"), *tmp;
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *bad = apr_pstrcat(pfz_test_pool, dir, "/regular-file/", NULL);
+    const char *env[] = {tmpdir_env(dir, &tmp), "PFZ_FLOOD_MB=0", NULL};
+    const char *args[] = {"-workers=2", "-seed=1", "-max_total_time=120", "-max_minimize_time=30",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", bad, NULL), corpus, NULL};
+    const char *fell, *said;
+    char hex[41];
+    run_t r;
+    int ok;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    put(dir, "regular-file", "not a directory");
+    put(corpus, "seed", "Fab");
+    r = run_target(pfz_test_target("tests/targets/flood"), args, env, dir, 0, NULL);
+    pfz__sha1_hex("Fab", 3, hex);
+    fell = apr_pstrcat(pfz_test_pool, dir, "/crash-", hex, NULL);
+    said = apr_psprintf(pfz_test_pool, "cannot write the crash artifact to '%scrash-%s'", bad, hex);
+    /* The fallback is named as the current directory spells itself (under
+     * Wine a drive letter precedes the path the test knows). */
+    ok = r.code == 77 && strstr(r.out, said) != NULL &&
+         strstr(r.out, apr_psprintf(pfz_test_pool, "/crash-%s' instead", hex)) != NULL &&
+         strstr(r.out, "PFZ-FLOOD-END: input of 3 bytes") != NULL &&
+         strstr(r.out, "INFO: minimizing the crash") != NULL;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    CU_ASSERT(same_file(fell, apr_pstrcat(pfz_test_pool, corpus, "/seed", NULL)));
+    /* The minimized input falls back the same way. */
+    CU_ASSERT(artifacts(dir, "minimized-from-")->nelts == 1);
+}
+
+/* -keep_going=1 -exact_artifact_path=F keeps every finding: F, then F.2. */
+static void test_exact_artifact_path_keeps_every_finding(void)
+{
+    const char *dir = scratch("exact-keep"), *tmp;
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *exact = apr_pstrcat(pfz_test_pool, dir, "/found", NULL);
+    const char *env[] = {tmpdir_env(dir, &tmp), "PFZ_FLOOD_MB=0", NULL};
+    const char *args[] = {"-workers=2", "-seed=1", "-max_total_time=4", "-keep_going=1",
+                          apr_pstrcat(pfz_test_pool, "-exact_artifact_path=", exact, NULL), corpus,
+                          NULL};
+    const char *second = apr_pstrcat(pfz_test_pool, exact, ".2", NULL);
+    uint8_t *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    run_t r;
+    int ok;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    put(corpus, "abort", "F"); /* abort() */
+    put(corpus, "segv", "S");  /* SIGSEGV: a different finding */
+    r = run_target(pfz_test_target("tests/targets/flood"), args, env, dir, 0, NULL);
+    ok = r.code == 77 && pfz__read_file(exact, &a, &na, 1024, pfz_test_pool) == APR_SUCCESS &&
+         pfz__read_file(second, &b, &nb, 1024, pfz_test_pool) == APR_SUCCESS && na == 1 && nb == 1 &&
+         a[0] != b[0] &&
+         (strstr(r.out, apr_pstrcat(pfz_test_pool, "Test unit written to ", exact, "\n", NULL)) ||
+          strstr(r.out, apr_pstrcat(pfz_test_pool, "Test unit written to ", exact, "\r\n", NULL))) &&
+         strstr(r.out, apr_pstrcat(pfz_test_pool, "Test unit written to ", second, NULL)) != NULL;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    free(a);
+    free(b);
+}
+
+/* SIGKILL of the coordinator leaves nothing in its TMPDIR. */
+static void test_sigkill_leaves_no_files(void)
+{
+#ifdef _WIN32
+    fprintf(stderr, "(skipped: POSIX signals) ");
+#else
+    const char *dir = scratch("sigkill"), *tmp;
+    const char *env[] = {tmpdir_env(dir, &tmp), NULL};
+    /* -max_len=4: the 5-byte crash is out of reach, the run goes on. */
+    const char *args[] = {"-workers=2", "-seed=1", "-max_total_time=60", "-max_len=4", NULL};
+    run_t r;
+
+    interrupt_signal = 9; /* SIGKILL */
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, env, dir, 2.0, NULL);
+    interrupt_signal = 2;
+    CU_ASSERT(r.signaled && r.code == 128 + 9);
+    apr_sleep(200000); /* the workers die with the coordinator (parent-death signal) */
+    CU_ASSERT_STRING_EQUAL(dir_entries(tmp), "");
+    show_on_failure(r.signaled, &r);
+#endif
+}
 
 void pfz_test_register_e2e(void)
 {
@@ -1143,6 +1357,11 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_finds_libc_compare);
     PFZ_TEST_ADD(s, test_finds_crc_field);
     PFZ_TEST_ADD(s, test_finds_leak);
+    PFZ_TEST_ADD(s, test_flood_then_asan_report_kept);
+    PFZ_TEST_ADD(s, test_minimizer_output_captured);
+    PFZ_TEST_ADD(s, test_unwritable_artifact_prefix);
+    PFZ_TEST_ADD(s, test_exact_artifact_path_keeps_every_finding);
+    PFZ_TEST_ADD(s, test_sigkill_leaves_no_files);
 
     s = pfz_test_suite("hostile");
     PFZ_TEST_ADD(s, test_hostile_slow_init_time_limit);

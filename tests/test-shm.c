@@ -33,6 +33,7 @@
 
 #include "tests.h"
 #include "coverage.h"
+#include "outcap.h"
 #include "platform.h"
 #include "wire.h"
 
@@ -599,17 +600,18 @@ typedef struct child {
     apr_file_t *calls, *replies;
 } child_t;
 
-static apr_status_t start_child_argv(child_t *c, const char *mode, const char *log_path,
+static apr_status_t start_child_argv(child_t *c, const char *mode, pfz__outcap_t *out,
                                      const char *const *args, apr_pool_t *pool);
 
-static apr_status_t start_child(child_t *c, const char *mode, const char *log_path,
+/* `out`: captures the child's stdout and stderr; NULL: they are ours. */
+static apr_status_t start_child(child_t *c, const char *mode, pfz__outcap_t *out,
                                 apr_pool_t *pool)
 {
-    return start_child_argv(c, mode, log_path, NULL, pool);
+    return start_child_argv(c, mode, out, NULL, pool);
 }
 
 /* `args`: NULL-terminated arguments after argv[0], or NULL. */
-static apr_status_t start_child_argv(child_t *c, const char *mode, const char *log_path,
+static apr_status_t start_child_argv(child_t *c, const char *mode, pfz__outcap_t *out,
                                      const char *const *args, apr_pool_t *pool)
 {
     const char *argv[32];
@@ -647,7 +649,7 @@ static apr_status_t start_child_argv(child_t *c, const char *mode, const char *l
     sp.argv = argv;
     sp.env_extra = env;
     sp.shm = c->shm;
-    sp.log_path = log_path;
+    sp.output = pfz__outcap_write_end(out);
     if ((st = pfz__proc_spawn_worker(&c->proc, &c->calls, &c->replies, &sp, pool)) != APR_SUCCESS)
         return st;
     /* A child that fails early closes its ends (EOF); a leaked write end
@@ -980,14 +982,14 @@ static void test_spawn_concurrent(void)
 }
 
 /* Runs a child in `mode` to its end; returns how it ended. */
-static apr_status_t run_mode(const char *mode, const char *log_path, pfz__exit_t *how,
+static apr_status_t run_mode(const char *mode, pfz__outcap_t *out, pfz__exit_t *how,
                              apr_pool_t *pool)
 {
     child_t c;
     apr_status_t st;
 
     memset(how, 0, sizeof(*how));
-    if ((st = start_child(&c, mode, log_path, pool)) == APR_SUCCESS)
+    if ((st = start_child(&c, mode, out, pool)) == APR_SUCCESS)
         st = pfz__proc_wait(c.proc, IO_TIMEOUT, how);
     stop_child(&c);
     return st;
@@ -1096,26 +1098,14 @@ static void test_segv(void)
 }
 #endif
 
-static char *slurp(const char *path, apr_pool_t *pool)
+/* What the children that wrote into `out` printed (since its last reset). */
+static char *captured(pfz__outcap_t *out, apr_pool_t *pool)
 {
-    apr_file_t *f;
-    apr_finfo_t fi;
-    char *buf;
-    apr_size_t n;
+    char *text;
+    size_t len;
 
-    if (apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, pool) != APR_SUCCESS)
-        return NULL;
-    if (apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS) {
-        apr_file_close(f);
-        return NULL;
-    }
-    buf = apr_palloc(pool, (apr_size_t)fi.size + 1);
-    n = (apr_size_t)fi.size;
-    if (n > 0 && apr_file_read_full(f, buf, n, &n) != APR_SUCCESS)
-        n = 0;
-    buf[n] = '\0';
-    apr_file_close(f);
-    return buf;
+    pfz__outcap_snapshot(out, &text, &len, NULL, pool);
+    return text;
 }
 
 static int count_of(const char *hay, const char *needle)
@@ -1132,14 +1122,12 @@ static void test_exit_code_and_log(void)
 {
     apr_pool_t *pool;
     pfz__exit_t how;
-    const char *log;
+    pfz__outcap_t *out;
     char *text;
 
     CU_ASSERT_FATAL(apr_pool_create(&pool, pfz_test_pool) == APR_SUCCESS);
-    log = apr_psprintf(pool, "%s/pfz-test-log-%" APR_UINT64_T_FMT ".txt", pfz__temp_dir(pool),
-                       pfz__now_us());
-    apr_file_remove(log, pool);
-    CU_ASSERT_FATAL(run_mode("exit3", log, &how, pool) == APR_SUCCESS);
+    CU_ASSERT_FATAL(pfz__outcap_create(&out, 0, pool) == APR_SUCCESS);
+    CU_ASSERT_FATAL(run_mode("exit3", out, &how, pool) == APR_SUCCESS);
     CU_ASSERT(how.kind == PFZ__EXIT_CODE);
     CU_ASSERT(how.code == CHILD_EXIT3);
 #ifndef _WIN32
@@ -1150,8 +1138,7 @@ static void test_exit_code_and_log(void)
     CU_ASSERT(how.crash == 1);
     CU_ASSERT_STRING_EQUAL(how.desc, "exit code 3 (abort)");
 #endif
-    text = slurp(log, pool);
-    CU_ASSERT_FATAL(text != NULL);
+    text = captured(out, pool);
 #ifdef _WIN32
 #define NL "\r\n" /* the child's stdio is in text mode (it skipped the worker set-up) */
 #else
@@ -1160,12 +1147,18 @@ static void test_exit_code_and_log(void)
     CU_ASSERT(count_of(text, "pfz-test-child: stderr marker" NL) == 1);
     CU_ASSERT(count_of(text, "pfz-test-child: raw stderr marker\n") == 1);
     CU_ASSERT(count_of(text, "pfz-test-child: stdout marker" NL) == 1);
-    /* A restarted worker appends to the same log. */
-    CU_ASSERT_FATAL(run_mode("exit3", log, &how, pool) == APR_SUCCESS);
-    text = slurp(log, pool);
+    /* A second process writes into the same capture... */
+    CU_ASSERT_FATAL(run_mode("exit3", out, &how, pool) == APR_SUCCESS);
+    text = captured(out, pool);
     CU_ASSERT(count_of(text, "pfz-test-child: stderr marker" NL) == 2);
+    /* ...and after a reset the capture holds only the next one's output. */
+    pfz__outcap_reset(out);
+    CU_ASSERT_STRING_EQUAL(captured(out, pool), "");
+    CU_ASSERT_FATAL(run_mode("exit3", out, &how, pool) == APR_SUCCESS);
+    text = captured(out, pool);
+    CU_ASSERT(count_of(text, "pfz-test-child: stderr marker" NL) == 1);
 #undef NL
-    apr_file_remove(log, pool);
+    pfz__outcap_destroy(out);
     apr_pool_destroy(pool);
 }
 
@@ -1178,7 +1171,7 @@ static void test_bad_setup_refused(void)
     pfz__shm_t *shm;
     pfz__spawn_t sp;
     const char *argv[] = {"/nonexistent/portfuzz-no-such-exe", NULL};
-    const char *log;
+    pfz__outcap_t *out;
     char *text;
 #ifndef _WIN32
     int before = count_open_fds();
@@ -1187,24 +1180,23 @@ static void test_bad_setup_refused(void)
     CU_ASSERT_FATAL(apr_pool_create(&pool, pfz_test_pool) == APR_SUCCESS);
     /* The child refuses fds of the wrong kind (it exits 0 when it did), and
      * says which descriptor was wrong. */
-    log = apr_psprintf(pool, "%s/pfz-test-badfds-%" APR_UINT64_T_FMT ".txt", pfz__temp_dir(pool),
-                       pfz__now_us());
-    CU_ASSERT(run_mode("badfds", log, &how, pool) == APR_SUCCESS);
+    CU_ASSERT_FATAL(pfz__outcap_create(&out, 0, pool) == APR_SUCCESS);
+    CU_ASSERT(run_mode("badfds", out, &how, pool) == APR_SUCCESS);
     CU_ASSERT(how.kind == PFZ__EXIT_CODE && how.code == 0);
 #ifndef _WIN32
-    text = slurp(log, pool);
+    text = captured(out, pool);
     CU_ASSERT(count_of(text, "fd 5 (shared memory) is not a regular file") == 1);
     CU_ASSERT(count_of(text, "fd 5 (shared memory) is not open") == 1);
     CU_ASSERT(count_of(text, "fd 3 (calls) is not the read end of a pipe") == 1);
     CU_ASSERT(count_of(text, "fd 3 (calls) is not open") == 1);
 #else
-    text = slurp(log, pool);
+    text = captured(out, pool);
     CU_ASSERT(count_of(text, "(shared memory) is not an open file") == 1);
     CU_ASSERT(count_of(text, "(calls) is not an open pipe") == 1);
     CU_ASSERT(count_of(text, "PORTFUZZ_WORKER_HANDLES is malformed") == 20);
     CU_ASSERT(count_of(text, "PORTFUZZ_WORKER_HANDLES is not set") == 1);
 #endif
-    apr_file_remove(log, pool);
+    pfz__outcap_destroy(out);
     /* A missing executable fails in the parent, with nothing left open. */
     CU_ASSERT_FATAL(pfz__shm_create(&shm, 4096, pool) == APR_SUCCESS);
     memset(&sp, 0, sizeof(sp));
@@ -1260,17 +1252,17 @@ static void test_win32_exceptions(void)
     };
     apr_pool_t *pool;
     pfz__exit_t how;
-    const char *log;
+    pfz__outcap_t *out;
     char *text;
     size_t i;
 
     CU_ASSERT_FATAL(apr_pool_create(&pool, pfz_test_pool) == APR_SUCCESS);
+    CU_ASSERT_FATAL(pfz__outcap_create(&out, 0, pool) == APR_SUCCESS);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int ok;
-        log = apr_psprintf(pool, "%s/pfz-test-%s-%" APR_UINT64_T_FMT ".txt", pfz__temp_dir(pool),
-                           cases[i].mode, pfz__now_us());
-        CU_ASSERT_FATAL(run_mode(cases[i].mode, log, &how, pool) == APR_SUCCESS);
-        text = slurp(log, pool);
+        pfz__outcap_reset(out);
+        CU_ASSERT_FATAL(run_mode(cases[i].mode, out, &how, pool) == APR_SUCCESS);
+        text = captured(out, pool);
         ok = how.kind == cases[i].kind && how.code == cases[i].code && how.crash == 1 &&
              strcmp(how.desc, cases[i].desc) == 0 && text != NULL &&
              strstr(text, cases[i].report) != NULL && strstr(text, "    #0 0x") != NULL &&
@@ -1279,8 +1271,8 @@ static void test_win32_exceptions(void)
             fprintf(stderr, "\n  %s: ended with [%s]; its output:\n%s\n", cases[i].mode, how.desc,
                     text != NULL ? text : "(none)");
         CU_ASSERT(ok);
-        apr_file_remove(log, pool);
     }
+    pfz__outcap_destroy(out);
     apr_pool_destroy(pool);
 }
 

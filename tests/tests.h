@@ -17,6 +17,7 @@ void pfz_test_register_fault(void);
 void pfz_test_register_misc(void);
 void pfz_test_register_mutator(void);
 void pfz_test_register_options(void);
+void pfz_test_register_outcap(void);
 void pfz_test_register_rpc(void);
 void pfz_test_register_sched(void);
 void pfz_test_register_shm(void);
@@ -25,6 +26,7 @@ void pfz_test_register_signature(void);
 /* Child modes (return the child's exit status). */
 int pfz_test_child_shm(void);    /* test-shm.c: inspects inherited fds/handles and the region */
 int pfz_test_child_worker(void); /* test-client.c: a real worker serving a built-in target */
+int pfz_test_child_outcap(void); /* test-outcap.c: floods its stdout until the pipe breaks */
 
 /* The runner's pool, valid for the whole run (tests make subpools). */
 extern apr_pool_t *pfz_test_pool;

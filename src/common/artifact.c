@@ -4,11 +4,13 @@
 #include <string.h>
 
 #include <apr_atomic.h>
+#include <apr_file_info.h>
 #include <apr_file_io.h>
 #include <apr_time.h>
 #include <apr_strings.h>
 
 #include "artifact.h"
+#include "platform.h"
 #include "sha1.h"
 
 /* The temporary file is opened with the default permissions (0666 less the
@@ -86,37 +88,104 @@ apr_status_t pfz__read_file(const char *path, uint8_t **data, size_t *len, size_
     return APR_SUCCESS;
 }
 
+/* The directory part of path ("" when there is none). */
+static const char *dir_of(const char *path, apr_pool_t *pool)
+{
+    const char *slash = strrchr(path, '/'), *bslash = strrchr(path, '\\');
+
+    if (bslash != NULL && (slash == NULL || bslash > slash))
+        slash = bslash;
+    return slash != NULL ? apr_pstrndup(pool, path, (apr_size_t)(slash - path)) : "";
+}
+
+static const char *base_of(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *bslash = strrchr(path, '\\');
+
+    if (bslash != NULL && (slash == NULL || bslash > slash))
+        slash = bslash;
+    return slash != NULL ? slash + 1 : path;
+}
+
+/* Writes to path, creating its directory first if it is missing: a user who
+ * names -artifact_prefix=out/crashes/ means that directory. */
+static apr_status_t write_creating_dir(const char *path, const void *data, size_t len,
+                                       apr_pool_t *pool)
+{
+    apr_status_t st = pfz__write_atomic(path, data, len, pool);
+    const char *dir;
+
+    if (APR_STATUS_IS_ENOENT(st) && *(dir = dir_of(path, pool)) != '\0' &&
+        apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, pool) == APR_SUCCESS)
+        st = pfz__write_atomic(path, data, len, pool);
+    return st;
+}
+
+/* A finding must survive a bad -artifact_prefix or a full disk: when the
+ * requested place cannot be written, the artifact goes (under its own name)
+ * to the current directory, else to the temp directory, and the output says
+ * where and why. Returns the path written, or NULL. */
+static const char *write_fallback(const char *path, const void *data, size_t len,
+                                  apr_pool_t *pool)
+{
+    const char *base = base_of(path), *cand[2];
+    char *cwd = NULL;
+    int i;
+
+    if (*base == '\0')
+        return NULL;
+    cand[0] = apr_filepath_get(&cwd, 0, pool) == APR_SUCCESS
+                  ? apr_pstrcat(pool, cwd, "/", base, NULL) : base;
+    cand[1] = apr_pstrcat(pool, pfz__temp_dir(pool), "/", base, NULL);
+    for (i = 0; i < 2; i++)
+        if (strcmp(cand[i], path) != 0 && pfz__write_atomic(cand[i], data, len, pool) == APR_SUCCESS)
+            return cand[i];
+    return NULL;
+}
+
 apr_status_t pfz__artifact_save(const char **out, const char *prefix, const char *exact_path,
                                 const char *kind, const void *data, size_t len, apr_pool_t *pool)
 {
     char hex[PFZ__SHA1_HEX_LEN + 1], msg[256];
-    const char *path;
+    const char *path, *fallback;
     apr_status_t st;
 
+    if (out != NULL)
+        *out = NULL;
     pfz__sha1_hex(data, len, hex);
     path = exact_path ? exact_path
            : strncmp(kind, "minimized-from-", 15) == 0 ? apr_pstrcat(pool, prefix ? prefix : "", kind, NULL)
                                                       : apr_pstrcat(pool, prefix ? prefix : "", kind, "-", hex, NULL);
-    st = pfz__write_atomic(path, data, len, pool);
-    if (st != APR_SUCCESS) {
-        pfz__log("ERROR: cannot write the %s artifact to '%s': %s. The input (%zu bytes, sha1 %s) "
-                 "follows in hex so it is not lost; free disk space or fix -artifact_prefix.",
-                 kind, path, pfz__strerror(st, msg, sizeof msg), len, hex);
-        {
-            size_t i;
-            char *h = malloc(2 * len + 1);
-            if (h != NULL) {
-                for (i = 0; i < len; i++)
-                    sprintf(h + 2 * i, "%02x", ((const uint8_t *)data)[i]);
-                h[2 * len] = '\0';
-                fprintf(stderr, "%s\n", h);
-                free(h);
-            }
-        }
-        return st;
+    st = write_creating_dir(path, data, len, pool);
+    if (st == APR_SUCCESS) {
+        pfz__log("artifact_prefix='%s'; Test unit written to %s", prefix ? prefix : "", path);
+        if (out != NULL)
+            *out = path;
+        return APR_SUCCESS;
     }
-    pfz__log("artifact_prefix='%s'; Test unit written to %s", prefix ? prefix : "", path);
-    if (out != NULL)
-        *out = path;
-    return APR_SUCCESS;
+    pfz__strerror(st, msg, sizeof msg);
+    if ((fallback = write_fallback(path, data, len, pool)) != NULL) {
+        pfz__log("ERROR: cannot write the %s artifact to '%s': %s. It was written to '%s' instead; "
+                 "fix -artifact_prefix / -exact_artifact_path (or free disk space) for the next run.",
+                 kind, path, msg, fallback);
+        pfz__log("artifact_prefix='%s'; Test unit written to %s", prefix ? prefix : "", fallback);
+        if (out != NULL)
+            *out = fallback;
+        return APR_SUCCESS;
+    }
+    pfz__log("ERROR: cannot write the %s artifact to '%s': %s, nor to the current or the temp "
+             "directory. The input (%zu bytes, sha1 %s) follows in hex so it is not lost; free "
+             "disk space or fix -artifact_prefix.", kind, path, msg, len, hex);
+    {
+        size_t i;
+        char *h = malloc(2 * len + 1);
+        if (h != NULL) {
+            for (i = 0; i < len; i++)
+                sprintf(h + 2 * i, "%02x", ((const uint8_t *)data)[i]);
+            h[2 * len] = '\0';
+            fprintf(stderr, "%s\n", h);
+            free(h);
+        }
+    }
+    return st;
 }

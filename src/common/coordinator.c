@@ -97,44 +97,47 @@ static void status_line(pfz__coord_t *c, const char *what)
              bytes >= (1u << 20) ? "Mb" : bytes >= 1024 ? "Kb" : "b", eps, c->peak_rss_mb);
 }
 
-/* Prints the tail of a worker's log (its stderr: the sanitizer report or the
- * target's last words) and saves it next to the artifact. */
-static void show_worker_log(pfz__coord_t *c, pfz__wslot_t *s, const char *artifact, apr_pool_t *p)
-{
-    const char *path = pfz__worker_log_path(s->worker);
-    uint8_t *data = NULL;
-    size_t len = 0, off = 0;
+/* A worker's captured output, taken once per finding: it feeds the
+ * signature, the printed report and the saved .log. */
+typedef struct output {
+    char *text;
+    size_t len;
+    apr_uint64_t dropped; /* earlier bytes that did not fit in the capture */
+} output_t;
 
-    if (path == NULL || pfz__read_file(path, &data, &len, 64u << 20, p) != APR_SUCCESS)
-        return;
-    if (len > LOG_TAIL)
-        off = len - LOG_TAIL;
-    if (len > 0) {
-        fprintf(stderr, "---- output of worker %d%s ----\n", s->id, off ? " (tail)" : "");
-        fwrite(data + off, 1, len - off, stderr);
-        if (data[len - 1] != '\n')
-            fputc('\n', stderr);
-        fprintf(stderr, "---- end of output of worker %d ----\n", s->id);
-        if (artifact != NULL)
-            pfz__write_atomic(apr_pstrcat(p, artifact, ".log", NULL), data, len, p);
-    }
-    free(data);
+static void take_output(pfz__wslot_t *s, output_t *out, apr_pool_t *p)
+{
+    pfz__outcap_snapshot(s->out, &out->text, &out->len, &out->dropped, p);
 }
 
-/* The de-duplication signature (signature.c) of a finding, from the worker's
- * log (its output since it started). */
-static const char *log_signature(const char *kind, const char *desc, const char *logpath,
-                                 apr_pool_t *p)
+/* Prints the end of a worker's output (the sanitizer report or the target's
+ * last words; the last LOG_TAIL bytes) and saves all that was captured next to
+ * the artifact as <artifact>.log, when there is an artifact. The report is
+ * printed whether or not anything could be saved. */
+static void show_output(const char *who, const output_t *out, const char *artifact, apr_pool_t *p)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
-    const char *sig;
+    size_t off = out->len > LOG_TAIL ? out->len - LOG_TAIL : 0;
+    const char *logpath;
+    apr_status_t st;
+    char msg[256];
 
-    if (logpath == NULL || pfz__read_file(logpath, &data, &len, 16u << 20, p) != APR_SUCCESS)
-        return pfz__signature(kind, desc, NULL, 0, p);
-    sig = pfz__signature(kind, desc, (const char *)data, len, p);
-    free(data);
-    return sig;
+    if (out->len == 0)
+        return;
+    if (off > 0 || out->dropped > 0)
+        fprintf(stderr, "---- output of %s (its last %zu of %" APR_UINT64_T_FMT " bytes) ----\n",
+                who, out->len - off, out->dropped + out->len);
+    else
+        fprintf(stderr, "---- output of %s ----\n", who);
+    fwrite(out->text + off, 1, out->len - off, stderr);
+    if (out->text[out->len - 1] != '\n')
+        fputc('\n', stderr);
+    fprintf(stderr, "---- end of output of %s ----\n", who);
+    if (artifact == NULL)
+        return;
+    logpath = apr_pstrcat(p, artifact, ".log", NULL);
+    if ((st = pfz__write_atomic(logpath, out->text, out->len, p)) != APR_SUCCESS)
+        pfz__log("WARNING: cannot save the worker's output next to the artifact as '%s': %s (it "
+                 "is printed above)", logpath, pfz__strerror(st, msg, sizeof msg));
 }
 
 /* What the target did to the engine, from a call's result flags (NULL: none). */
@@ -149,12 +152,33 @@ static const char *engine_damage(unsigned flags)
     return NULL;
 }
 
+/* Writes a finding (artifact.c falls back to a writable place if it must).
+ * -exact_artifact_path names one file, but no finding may overwrite another:
+ * the first goes to the path, later ones (-keep_going=1, or two workers that
+ * crash at once) to <path>.2, <path>.3, ..., each named in the output. */
+static apr_status_t save_finding(pfz__coord_t *c, const char **path, const char *kind,
+                                 const uint8_t *data, size_t size, apr_pool_t *p)
+{
+    const char *exact = c->o->exact_artifact_path;
+    int n;
+
+    if (exact != NULL) {
+        apr_thread_mutex_lock(c->mu);
+        n = ++c->exact_saved;
+        apr_thread_mutex_unlock(c->mu);
+        if (n > 1)
+            exact = apr_psprintf(p, "%s.%d", exact, n);
+    }
+    return pfz__artifact_save(path, c->o->artifact_prefix, exact, kind, data, size, p);
+}
+
 /* A worker died during a call with res->input as the exact input it ran. */
 static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
 {
     pfz__exit_t how;
     pfz__kill_reason_e reason;
-    const char *kind, *sig, *path = NULL, *logpath = pfz__worker_log_path(s->worker);
+    const char *kind, *sig, *path = NULL;
+    output_t out;
     apr_pool_t *p;
     int code, in_target = (s->res.exec_seq & 1) != 0, dup, save;
     const char *broke = engine_damage(s->res.flags);
@@ -186,7 +210,8 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
     } else if (!in_target) {
         /* It died between executions: in start-up (LLVMFuzzerInitialize, a
          * missing library) or in the engine. Not an input's fault. */
-        show_worker_log(c, s, NULL, p);
+        take_output(s, &out, p);
+        show_output(apr_psprintf(p, "worker %d", s->id), &out, NULL, p);
         pfz__log("ERROR: worker %d ended outside the fuzz target (%s) before or between "
                  "executions; it cannot fuzz. Check that the target starts (run it on one input "
                  "file) and see its output above.", s->id, how.desc);
@@ -199,7 +224,8 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
         pfz__log("==%d== ERROR: portfuzz: worker %d died: %s%s", s->id, s->id, how.desc,
                  was_seed ? " (on a seed input)" : "");
     }
-    sig = log_signature(kind, how.desc, logpath, p);
+    take_output(s, &out, p);
+    sig = pfz__signature(kind, how.desc, out.text, out.len, p);
 
     apr_thread_mutex_lock(c->mu);
     dup = apr_hash_get(c->signatures, sig, APR_HASH_KEY_STRING) != NULL;
@@ -212,24 +238,27 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
     else c->ooms++;
     apr_thread_mutex_unlock(c->mu);
 
-    /* Save unless it is a duplicate in -keep_going mode: never lose a new one. */
+    /* Save unless it is a duplicate in -keep_going mode: never lose a new one.
+     * The report is shown even when no artifact could be written at all (the
+     * input is then printed in hex), and a crash is minimized either way. */
     save = !dup || !c->o->keep_going;
-    if (save && pfz__artifact_save(&path, c->o->artifact_prefix, c->o->exact_artifact_path, kind,
-                                   s->res.input, s->res.input_size, p) == APR_SUCCESS) {
-        show_worker_log(c, s, path, p);
-    } else if (!save) {
+    if (save) {
+        if (save_finding(c, &path, kind, s->res.input, s->res.input_size, p) != APR_SUCCESS)
+            path = NULL;
+        show_output(apr_psprintf(p, "worker %d", s->id), &out, path, p);
+    } else {
         pfz__log("INFO: %s in worker %d is a duplicate of one already saved (%s); not saved again",
                  kind, s->id, sig);
     }
     if (!c->o->keep_going) {
         apr_thread_mutex_lock(c->mu);
         if (!c->stopping && strcmp(kind, "crash") == 0 && c->o->minimize_crash &&
-            c->to_minimize == NULL && path != NULL) {
+            c->to_minimize == NULL) {
             c->to_minimize = malloc(s->res.input_size ? s->res.input_size : 1);
             if (c->to_minimize != NULL) {
                 memcpy(c->to_minimize, s->res.input, s->res.input_size);
                 c->to_minimize_size = s->res.input_size;
-                c->to_minimize_path = apr_pstrdup(c->pool, path);
+                c->to_minimize_path = path != NULL ? apr_pstrdup(c->pool, path) : NULL;
             }
         }
         apr_thread_mutex_unlock(c->mu);
@@ -246,6 +275,7 @@ static void handle_leak(pfz__coord_t *c, pfz__wslot_t *s)
     pfz__exit_t how;
     pfz__kill_reason_e reason;
     const char *path = NULL, *sig;
+    output_t out;
     apr_pool_t *p;
     int dup;
 
@@ -254,7 +284,8 @@ static void handle_leak(pfz__coord_t *c, pfz__wslot_t *s)
              s->id, s->id);
     memset(&how, 0, sizeof how);
     apr_cpystrn(how.desc, "leak", sizeof how.desc);
-    sig = log_signature("leak", how.desc, pfz__worker_log_path(s->worker), p);
+    take_output(s, &out, p);
+    sig = pfz__signature("leak", how.desc, out.text, out.len, p);
     apr_thread_mutex_lock(c->mu);
     dup = apr_hash_get(c->signatures, sig, APR_HASH_KEY_STRING) != NULL;
     if (!dup)
@@ -264,9 +295,9 @@ static void handle_leak(pfz__coord_t *c, pfz__wslot_t *s)
         c->first_finding_code = (int)c->o->error_exitcode;
     apr_thread_mutex_unlock(c->mu);
     if (!dup || !c->o->keep_going) {
-        if (pfz__artifact_save(&path, c->o->artifact_prefix, c->o->exact_artifact_path, "leak",
-                               s->res.input, s->res.input_size, p) == APR_SUCCESS)
-            show_worker_log(c, s, path, p);
+        if (save_finding(c, &path, "leak", s->res.input, s->res.input_size, p) != APR_SUCCESS)
+            path = NULL;
+        show_output(apr_psprintf(p, "worker %d", s->id), &out, path, p);
     } else {
         pfz__log("INFO: leak in worker %d is a duplicate of one already saved; not saved again", s->id);
     }
@@ -643,11 +674,19 @@ apr_status_t pfz__solo_open(pfz__solo_t *s, const pfz__options_t *o, const char 
     cfg.exe = exe;
     cfg.argv = argv;
     cfg.value_capacity = value_capacity;
+    /* The worker's output is captured like a campaign worker's: a minimizer
+     * or merge input that floods must not flood the terminal. */
     if ((st = apr_thread_mutex_create(&s->c.mu, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS ||
-        (st = pfz__worker_create(&s->slot.worker, &cfg, pool)) != APR_SUCCESS)
+        (st = pfz__outcap_create(&s->slot.out, 0, pool)) != APR_SUCCESS)
         return st;
+    cfg.output = s->slot.out;
+    if ((st = pfz__worker_create(&s->slot.worker, &cfg, pool)) != APR_SUCCESS) {
+        pfz__outcap_destroy(s->slot.out);
+        return st;
+    }
     if ((st = apr_thread_create(&s->c.watchdog, NULL, pfz__watchdog_main, &s->c, pool)) != APR_SUCCESS) {
         pfz__worker_destroy(s->slot.worker);
+        pfz__outcap_destroy(s->slot.out);
         return st;
     }
     return APR_SUCCESS;
@@ -661,6 +700,7 @@ void pfz__solo_close(pfz__solo_t *s)
     pfz__worker_cleanup(s->slot.worker);
     apr_thread_join(&rv, s->c.watchdog);
     pfz__worker_destroy(s->slot.worker);
+    pfz__outcap_destroy(s->slot.out);
     pfz__fuzz_result_free(&s->slot.res);
 }
 
@@ -681,6 +721,8 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
     size_t size = orig;
     uint64_t deadline = pfz__now_us() + (uint64_t)o->max_minimize_time * 1000000u;
     const char *path = NULL;
+    output_t last = {"", 0, 0}; /* the output of the smallest crash so far */
+    apr_pool_t *lastp = NULL;   /* holds it */
     apr_status_t st;
     int wrote = 0;
 
@@ -714,6 +756,16 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
         pfz__worker_reap(solo.slot.worker, &how, &reason);
         if (reason != PFZ__KILL_NONE || res->input_size >= size || !(res->exec_seq & 1))
             break; /* a hang or something else: keep what we have */
+        {
+            /* Its report is the one to show if nothing smaller crashes. */
+            apr_pool_t *np;
+            if (apr_pool_create(&np, p) == APR_SUCCESS) {
+                take_output(&solo.slot, &last, np);
+                if (lastp != NULL)
+                    apr_pool_destroy(lastp);
+                lastp = np;
+            }
+        }
         next = malloc(res->input_size ? res->input_size : 1);
         if (next == NULL)
             break;
@@ -729,6 +781,8 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
         pfz__log("INFO: minimized the crash from %zu to %zu bytes", orig, size);
         wrote = pfz__artifact_save(&path, o->artifact_prefix, o->exact_artifact_path,
                                    apr_pstrcat(p, "minimized-from-", hex, NULL), cur, size, p) == APR_SUCCESS;
+        show_output(apr_psprintf(p, "the minimized crash (%" APR_SIZE_T_FMT " bytes)", size), &last,
+                    wrote ? path : NULL, p);
     } else {
         pfz__log("INFO: the crash could not be minimized below %zu bytes", orig);
     }
@@ -828,8 +882,6 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     for (i = 0; i < c->nworkers; i++) {
         pfz__wslot_t *s = &c->slots[i];
         pfz__worker_cfg_t cfg;
-        apr_file_t *tmp;
-        char *logtmpl = apr_pstrcat(pool, pfz__temp_dir(pool), "/portfuzz-worker-log-XXXXXX", NULL);
 
         s->coord = c;
         s->id = i;
@@ -839,11 +891,13 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
         cfg.exe = exe;
         cfg.argv = wargv;
         cfg.value_capacity = c->max_len;
-        if (apr_file_mktemp(&tmp, logtmpl, APR_FOPEN_CREATE | APR_FOPEN_WRITE | APR_FOPEN_EXCL,
-                            pool) == APR_SUCCESS) {
-            apr_file_close(tmp);
-            cfg.log_path = logtmpl;
+        if ((st = pfz__outcap_create(&s->out, 0, pool)) != APR_SUCCESS) {
+            pfz__log("ERROR: cannot set up the capture of worker %d's output (a pipe and a "
+                     "thread): %s. Check the limits on open files and threads (ulimit -n, -u).",
+                     i, pfz__strerror(st, msg, sizeof msg));
+            return PFZ_EXIT_USAGE;
         }
+        cfg.output = s->out;
         if ((st = pfz__worker_create(&s->worker, &cfg, pool)) != APR_SUCCESS) {
             pfz__log("ERROR: cannot create the shared memory of worker %d: %s", i,
                      pfz__strerror(st, msg, sizeof msg));
@@ -950,8 +1004,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
         pfz__worker_destroy(c->slots[i].worker);
         pfz__fuzz_result_free(&c->slots[i].res);
         free(c->slots[i].inbox_buf);
-        if (pfz__worker_log_path(c->slots[i].worker))
-            apr_file_remove(pfz__worker_log_path(c->slots[i].worker), pool);
+        pfz__outcap_destroy(c->slots[i].out);
     }
     code = c->exit_code;
     if (code == 0 && c->first_finding_code != 0)

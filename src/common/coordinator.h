@@ -16,6 +16,7 @@
 #include "corpus.h"
 #include "dict.h"
 #include "options.h"
+#include "outcap.h"
 #include "worker.h"
 
 typedef struct pfz__coord pfz__coord_t;
@@ -24,6 +25,7 @@ typedef struct pfz__wslot {
     pfz__coord_t *coord;
     int id;
     pfz__worker_t *worker;
+    pfz__outcap_t *out;         /* the worker's output; created before and destroyed after it */
     apr_thread_t *thread;
     apr_pool_t *pool;           /* (client) */
     pfz__fuzz_result_t res;     /* (client) */
@@ -33,7 +35,6 @@ typedef struct pfz__wslot {
     uint8_t *inbox_buf;         /* (client) copies of the entries of one call (malloc) */
     size_t inbox_cap;
     uint64_t hb_seq, hb_since;  /* (watchdog) last heartbeat seen and since when */
-    int log_cut_said;           /* (watchdog) the log was cut back and we said so */
 } pfz__wslot_t;
 
 struct pfz__coord {
@@ -64,6 +65,7 @@ struct pfz__coord {
     uint8_t *to_minimize;       /* the first crash, for minimization at the end */
     size_t to_minimize_size;
     const char *to_minimize_path;
+    int exact_saved;            /* findings written under -exact_artifact_path so far */
     size_t peak_rss_mb;
     apr_hash_t *reloaded;       /* file names already taken by -reload */
     uint64_t last_reload_us, last_plot_us;

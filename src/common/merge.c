@@ -25,6 +25,9 @@
 #include "platform.h"
 #include "sha1.h"
 
+/* Bytes of a crashing input's output shown during a merge. */
+#define MERGE_TAIL (4u << 10)
+
 typedef struct minput {
     const char *path;
     size_t size;
@@ -89,6 +92,29 @@ static void resume(const char *cf, minput_t **in, int n, apr_pool_t *p)
         return;
     }
     pfz__log("INFO: -merge_control_file '%s': resuming, %d of %d inputs already done", cf, resumed, n);
+}
+
+/* The worker's output is captured (a flood stays off the terminal); after a
+ * crash its last MERGE_TAIL bytes say why, which is what a user merging a
+ * corpus needs to decide whether to look closer. */
+static void show_tail(pfz__solo_t *solo, apr_pool_t *pool)
+{
+    apr_pool_t *p;
+    char *text;
+    size_t len, off;
+
+    if (apr_pool_create(&p, pool) != APR_SUCCESS)
+        return;
+    pfz__outcap_snapshot(solo->slot.out, &text, &len, NULL, p);
+    off = len > MERGE_TAIL ? len - MERGE_TAIL : 0;
+    if (len > 0) {
+        fprintf(stderr, "---- end of its output ----\n");
+        fwrite(text + off, 1, len - off, stderr);
+        if (text[len - 1] != '\n')
+            fputc('\n', stderr);
+        fprintf(stderr, "----\n");
+    }
+    apr_pool_destroy(p);
 }
 
 int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
@@ -226,6 +252,7 @@ int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
             pfz__log("INFO: merge: '%s' %s (%s); left out", in[i]->path,
                      why == PFZ__KILL_TIMEOUT ? "hangs" : why == PFZ__KILL_OOM ? "runs out of memory"
                                                                                : "crashes", how.desc);
+            show_tail(&solo, pool);
             in[i]->state = 2;
             bad++;
             if (ctl)

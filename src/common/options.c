@@ -49,7 +49,7 @@ static const opt_desc_t opts[] = {
     I(timeout_exitcode, 0, 255, "70", "exit status after a timeout"),
     I(max_minimize_time, 0, BIG, "30", "seconds spent minimizing one crash"),
     S(artifact_prefix, "", "prefix of artifact paths (a directory must end with /)"),
-    S(exact_artifact_path, NULL, "write the single artifact to this path"),
+    S(exact_artifact_path, NULL, "write the artifact to this path (later findings: P.2, P.3, ...)"),
     S(dict, NULL, "dictionary file (AFL/libFuzzer format)"),
     S(merge_control_file, NULL, "merge: progress file, lets an interrupted merge resume"),
     S(plot_data, NULL, "append a time series (time, execs, cov, corpus, crashes) to this file"),

@@ -69,7 +69,8 @@ typedef struct pfz__spawn {
     const char *const *argv;      /**< NULL-terminated, argv[0] included */
     const char *const *env_extra; /**< NULL-terminated "NAME=value" added to our environment, or NULL */
     pfz__shm_t *shm;              /**< region whose backing file the worker inherits */
-    const char *log_path;         /**< worker stdout+stderr are appended here; NULL = inherit ours */
+    apr_file_t *output;           /**< write end of a pipe from pfz__output_pipe_create: the
+                                       worker's stdout and stderr; NULL = inherit ours */
     /** > 0: the I/O timeout of our ends, where the platform can honour it
      * without losing data: POSIX both ends; Win32 the reply end only (APR
      * cancels a timed-out overlapped write without saying how much of it
@@ -88,6 +89,15 @@ typedef struct pfz__spawn {
 apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
                                     apr_file_t **replies, const pfz__spawn_t *args,
                                     apr_pool_t *pool);
+
+/** Creates the pipe that carries a worker's stdout and stderr to us
+ * (outcap.c). `*rd` is our end: reads honour apr_file_pipe_timeout_set, so a
+ * reader can always stop, even while a descendant of the worker holds the
+ * write end. `*wr` goes to pfz__proc_spawn_worker as pfz__spawn_t.output; the
+ * child gets its own copy of it, so `*wr` itself is never inherited (POSIX:
+ * both ends O_CLOEXEC from birth; Win32: neither handle inheritable). Both
+ * are closed by destroying `pool`. */
+apr_status_t pfz__output_pipe_create(apr_file_t **rd, apr_file_t **wr, apr_pool_t *pool);
 
 /** How a process ended. */
 typedef enum pfz__exit_kind {

@@ -9,18 +9,13 @@
  * Before a -timeout or -rss_limit_mb kill it asks the worker for the stack of
  * the target's thread (which the report and the de-duplication signature
  * need) and kills on a later tick, STACK_GRACE_US later: a pending kill is
- * recorded, never waited for, so the other workers stay supervised. */
+ * recorded, never waited for, so the other workers stay supervised.
+ * (Worker output needs no watching: its capture is capped as it arrives,
+ * outcap.c.) */
 #include <stdlib.h>
-
-#include <apr_file_info.h>
 
 #include "coordinator.h"
 #include "platform.h"
-
-/* A target that prints without end must not fill the disk: a worker log
- * over this size is cut back to nothing (the worker appends, so this is safe
- * while it writes; what matters after a crash is the tail it writes then). */
-#define LOG_LIMIT ((apr_off_t)64 << 20)
 
 /* Time a worker has to print its stack before the kill: a backtrace takes
  * microseconds, a sanitizer's symbolizer (a child process) up to some
@@ -47,23 +42,6 @@ static void stack_then_kill(pfz__wslot_t *s, pending_t *pend, pfz__kill_reason_e
     }
 }
 
-static void cap_log(const char *path, apr_pool_t *p, int id, int *said)
-{
-    apr_finfo_t fi;
-    apr_file_t *f;
-
-    if (path == NULL || apr_stat(&fi, path, APR_FINFO_SIZE, p) != APR_SUCCESS || fi.size <= LOG_LIMIT)
-        return;
-    if (apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_TRUNCATE, APR_FPROT_OS_DEFAULT, p) ==
-        APR_SUCCESS) {
-        apr_file_close(f);
-        if (!*said)
-            pfz__log("INFO: worker %d prints a lot; its captured output is cut back to nothing "
-                     "at every %d MiB (said once)", id, (int)(LOG_LIMIT >> 20));
-        *said = 1;
-    }
-}
-
 void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
 {
     pfz__coord_t *c = arg;
@@ -71,7 +49,6 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
     uint64_t timeout_us = (uint64_t)o->timeout * 1000000u;
     uint64_t rss_limit = (uint64_t)o->rss_limit_mb << 20, now, seq, rss;
     size_t peak_mb = 0;
-    unsigned tick = 0;
     apr_pool_t *p = NULL;
     pending_t *pend = calloc((size_t)(c->nworkers > 0 ? c->nworkers : 1), sizeof *pend);
     int i;
@@ -89,12 +66,6 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
             break;
         }
         now = pfz__now_us();
-        if (++tick % 20 == 0) { /* about once a second */
-            for (i = 0; i < c->nworkers; i++)
-                cap_log(pfz__worker_log_path(c->slots[i].worker), p, c->slots[i].id,
-                        &c->slots[i].log_cut_said);
-            apr_pool_clear(p);
-        }
         for (i = 0; i < c->nworkers; i++) {
             pfz__wslot_t *s = &c->slots[i];
             pending_t *pk = pend != NULL ? &pend[i] : NULL;

@@ -52,21 +52,9 @@ int pfz__worker_id(const pfz__worker_t *w)
     return w->cfg.id;
 }
 
-const char *pfz__worker_log_path(const pfz__worker_t *w)
+pfz__outcap_t *pfz__worker_output(const pfz__worker_t *w)
 {
-    return w->cfg.log_path;
-}
-
-/* Truncates the worker's log so that after a crash it holds only the output of
- * the process that crashed. `pool` is the new process's own. */
-static void truncate_log(const char *path, apr_pool_t *pool)
-{
-    apr_file_t *f;
-
-    if (path != NULL &&
-        apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE,
-                      APR_FPROT_OS_DEFAULT, pool) == APR_SUCCESS)
-        apr_file_close(f);
+    return w->cfg.output;
 }
 
 apr_status_t pfz__worker_start(pfz__worker_t *w)
@@ -84,6 +72,9 @@ apr_status_t pfz__worker_start(pfz__worker_t *w)
     apr_thread_mutex_unlock(w->proc_mu);
     if (st != APR_SUCCESS || w->calls != NULL) /* cleaned up, or already running */
         goto done;
+    /* After a crash the capture must hold only the crashing process's output.
+     * Done here, before any lock but call_mu: it may wait a moment for the pump. */
+    pfz__outcap_reset(w->cfg.output);
     /* The guard keeps the region's file open while we spawn on it; proc_mu makes
      * "not cleaned up yet" and "process recorded" one step, so a cleanup either
      * happens before (we do not spawn) or after (it kills what we spawned). */
@@ -97,13 +88,12 @@ apr_status_t pfz__worker_start(pfz__worker_t *w)
         st = PFZ_ESHMCLOSED;
     } else {
         if ((st = apr_pool_create(&pp, w->pool)) == APR_SUCCESS) {
-            truncate_log(w->cfg.log_path, pp);
             memset(&sp, 0, sizeof sp);
             sp.exe = w->cfg.exe;
             sp.argv = w->cfg.argv;
             sp.env_extra = w->cfg.env_extra;
             sp.shm = pfz__guard_shm(&w->guard);
-            sp.log_path = w->cfg.log_path;
+            sp.output = pfz__outcap_write_end(w->cfg.output);
             /* Each slice of I/O without progress asks whether the process
              * still lives (worker_client.c), so no call can block for ever
              * on a pipe that a descendant holds open. */

@@ -21,6 +21,7 @@
 
 #include "common.h"
 #include "guard.h"
+#include "outcap.h"
 #include "platform.h"
 #include "rpc.h"
 
@@ -40,7 +41,7 @@ typedef struct pfz__worker_cfg {
     const char *exe;
     const char *const *argv;
     const char *const *env_extra;
-    const char *log_path;      /* NULL: the worker writes to our stderr */
+    pfz__outcap_t *output;     /* captures the worker's stdout+stderr; NULL: ours (not owned) */
     apr_size_t value_capacity; /* initial room for inputs (max_len) */
 } pfz__worker_cfg_t;
 
@@ -65,10 +66,10 @@ struct pfz__worker {
 
 apr_status_t pfz__worker_create(pfz__worker_t **w, const pfz__worker_cfg_t *cfg, apr_pool_t *pool);
 int pfz__worker_id(const pfz__worker_t *w);
-const char *pfz__worker_log_path(const pfz__worker_t *w);
+pfz__outcap_t *pfz__worker_output(const pfz__worker_t *w);
 
-/** Client thread: starts the process if none is running (truncating the log).
- * Returns PFZ_ESHMCLOSED after cleanup. */
+/** Client thread: starts the process if none is running (emptying the output
+ * capture first). Returns PFZ_ESHMCLOSED after cleanup. */
 apr_status_t pfz__worker_start(pfz__worker_t *w);
 
 /** Client thread, after a call returned PFZ_EWORKERDIED: waits for the process

@@ -6,7 +6,7 @@
  * once, and a pipe end that leaks into the wrong worker hides EOF forever. So
  * every descriptor we create is O_CLOEXEC from birth (pipe2, mkostemp,
  * F_DUPFD_CLOEXEC, open(O_CLOEXEC)); the child's dup2 onto 3/4/5 (and 1/2 for
- * a log file) is what clears the flag, for those descriptors only. Where the
+ * the output pipe) is what clears the flag, for those descriptors only. Where the
  * C library can (glibc >= 2.34: closefrom; macOS: POSIX_SPAWN_CLOEXEC_DEFAULT),
  * the child also closes every descriptor >= 6 before exec, so even a descriptor we inherited without FD_CLOEXEC (a make
  * jobserver pipe, an embedder's file) never reaches a worker.
@@ -252,9 +252,9 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     /* [0] is the read end, [1] the write end. The worker reads calls_p[0]
      * and writes replies_p[1]; we keep calls_p[1] and replies_p[0]. */
     int calls_p[2] = {-1, -1}, replies_p[2] = {-1, -1};
-    /* dup2 sources, all >= HIGH_FD: calls in, replies out, shm, log. */
+    /* dup2 sources, all >= HIGH_FD: calls in, replies out, shm, output. */
     int src_in = -1, src_out = -1, src_shm = -1, src_log = -1;
-    int log_fd = -1;
+    apr_os_file_t log_fd = -1; /* the output pipe's write end: the caller's, never closed here */
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     int have_fa = 0, have_attr = 0;
@@ -287,12 +287,9 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
         st = APR_FROM_OS_ERROR(errno);
         goto done;
     }
-    if (args->log_path != NULL) {
-        log_fd = open(args->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
-        if (log_fd < 0) {
-            st = APR_FROM_OS_ERROR(errno);
-            goto done;
-        }
+    if (args->output != NULL && (apr_os_file_get(&log_fd, args->output) != APR_SUCCESS || log_fd < 0)) {
+        st = APR_EBADF;
+        goto done;
     }
     /* Copies clear of 0..9, so no dup2 onto 1/2/3/4/5 can overwrite a source
      * that a later dup2 still needs (our descriptors may be anywhere, even
@@ -396,13 +393,29 @@ done:
     close_fd(&src_out);
     close_fd(&src_shm);
     close_fd(&src_log);
-    close_fd(&log_fd);
     close_fd(&calls_p[0]);
     close_fd(&replies_p[1]);
     /* Ours, unless handed to the caller. */
     close_fd(&calls_p[1]);
     close_fd(&replies_p[0]);
     return st;
+}
+
+apr_status_t pfz__output_pipe_create(apr_file_t **rd, apr_file_t **wr, apr_pool_t *pool)
+{
+    int fds[2];
+
+    *rd = *wr = NULL;
+    /* Not apr_file_pipe_create: its descriptors are inheritable, and one that
+     * leaked into another worker would keep this pipe open behind our back. */
+    if (make_pipe(fds) != 0)
+        return APR_FROM_OS_ERROR(errno);
+    apr_os_pipe_put_ex(rd, &fds[0], 1, pool);
+    apr_os_pipe_put_ex(wr, &fds[1], 1, pool);
+    /* The write end blocks (a worker is slowed, never fails, when we read
+     * late); the read end gets its timeout from the reader. */
+    apr_file_pipe_timeout_set(*wr, -1);
+    return APR_SUCCESS;
 }
 
 /* ------------------------------------------------------------ waiting */

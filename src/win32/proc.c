@@ -467,7 +467,7 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     }
 
     /* Standard handles: stdin is NUL (a worker never reads the terminal);
-     * stdout and stderr go to the log file, or are inheritable copies of
+     * stdout and stderr go to the output pipe, or are inheritable copies of
      * ours. They must be on the handle list like the channels. */
     sa_inherit.nLength = sizeof(sa_inherit);
     sa_inherit.lpSecurityDescriptor = NULL;
@@ -479,21 +479,18 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
         st = spawn_error(&failed_api, "CreateFileW (NUL)");
         goto done;
     }
-    if (args->log_path != NULL) {
-        wchar_t *wlog = pfz__win32_wide(args->log_path, tmp);
+    if (args->output != NULL) {
+        /* The write end of the output pipe (pfz__output_pipe_create): an
+         * inheritable duplicate serves as both stdout and stderr, so the two
+         * arrive interleaved as written. */
+        HANDLE o = NULL;
 
-        if (wlog == NULL) {
-            st = APR_EINVAL;
+        if (apr_os_file_get(&o, args->output) != APR_SUCCESS || !usable_handle(o)) {
+            st = APR_EBADF;
             goto done;
         }
-        /* FILE_APPEND_DATA without FILE_WRITE_DATA: every write goes to the
-         * end, like O_APPEND, even if the coordinator truncates the file. */
-        std_out = CreateFileW(wlog, FILE_APPEND_DATA | SYNCHRONIZE,
-                              FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &sa_inherit,
-                              OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-        if (std_out == INVALID_HANDLE_VALUE) {
-            std_out = NULL;
-            st = spawn_error(&failed_api, "CreateFileW (log file)");
+        if ((st = dup_inheritable(&std_out, o)) != APR_SUCCESS) {
+            failed_api = "DuplicateHandle (output pipe)";
             goto done;
         }
     } else {
@@ -543,14 +540,14 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     si.StartupInfo.hStdInput = std_in;
     si.StartupInfo.hStdOutput = std_out != NULL ? std_out : std_in;
     si.StartupInfo.hStdError =
-        args->log_path != NULL ? std_out : std_err != NULL ? std_err : si.StartupInfo.hStdOutput;
+        args->output != NULL ? std_out : std_err != NULL ? std_err : si.StartupInfo.hStdOutput;
     si.lpAttributeList = attrs;
 
-    /* Suspended until it is in the job: it must never run unguarded. With a
-     * log file the worker needs no console at all (then Ctrl-C in the
+    /* Suspended until it is in the job: it must never run unguarded. With its
+     * output captured the worker needs no console at all (then Ctrl-C in the
      * coordinator's console reaches the coordinator only). */
     flags = EXTENDED_STARTUPINFO_PRESENT | CREATE_UNICODE_ENVIRONMENT | CREATE_SUSPENDED;
-    if (args->log_path != NULL)
+    if (args->output != NULL)
         flags |= CREATE_NO_WINDOW;
     if (!pfz__win32_sys.CreateProcessW(wexe, wcmd, NULL, NULL, TRUE, flags, wenv, NULL, &si.StartupInfo,
                                        &pi)) {
@@ -626,6 +623,21 @@ done:
     if (tmp != NULL)
         apr_pool_destroy(tmp);
     return st;
+}
+
+apr_status_t pfz__output_pipe_create(apr_file_t **rd, apr_file_t **wr, apr_pool_t *pool)
+{
+    apr_status_t st;
+
+    /* APR_WRITE_BLOCK: our read end is overlapped, which is what
+     * apr_file_pipe_timeout_set needs; the write end is a plain blocking
+     * handle, as a worker's stdout must be. Neither is inheritable: the spawn
+     * hands the worker a duplicate. */
+    *rd = *wr = NULL;
+    if ((st = apr_file_pipe_create_pools(rd, wr, APR_WRITE_BLOCK, pool, pool)) != APR_SUCCESS)
+        return st;
+    apr_file_pipe_timeout_set(*wr, -1);
+    return APR_SUCCESS;
 }
 
 /* ------------------------------------------------------------ waiting */
@@ -1279,7 +1291,7 @@ void pfz__worker_process_setup(void)
     (void)_CrtSetReportMode(_CRT_ASSERT, _CRTDBG_MODE_FILE);
     (void)_CrtSetReportFile(_CRT_ASSERT, _CRTDBG_FILE_STDERR);
 
-    /* The output goes to the coordinator's log file, which it parses and
+    /* The output goes to the coordinator's output pipe, which it parses and
      * shows: plain "\n" line ends, as on POSIX. */
     _setmode(_fileno(stdout), _O_BINARY);
     _setmode(_fileno(stderr), _O_BINARY);

@@ -1,0 +1,2 @@
+/* flood_asan.c -- flood.c built with AddressSanitizer (PFZ_ASAN_TARGETS). */
+#include "flood.c"
