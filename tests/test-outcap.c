@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_atomic.h>
 #include <apr_env.h>
 #include <apr_file_info.h>
 #include <apr_strings.h>
@@ -85,7 +86,7 @@ static void test_reset(void)
 
 typedef struct writer {
     pfz__outcap_t *oc;
-    volatile int stop;
+    volatile apr_uint32_t stop; /* apr_atomic: read by the writer thread */
     unsigned lines;
 } writer_t;
 
@@ -97,7 +98,7 @@ static void *APR_THREAD_FUNC writer_main(apr_thread_t *t, void *arg)
     apr_size_t done;
     int k;
 
-    while (!w->stop) {
+    while (!apr_atomic_read32(&w->stop)) {
         for (k = 0; k < 50; k++)
             snprintf(buf + 9 * k, 10, "%08u\n", w->lines++);
         if (apr_file_write_full(pfz__outcap_write_end(w->oc), buf, 9 * 50, &done) != APR_SUCCESS)
@@ -155,7 +156,7 @@ static void test_snapshot_while_writing(void)
         apr_pool_destroy(sp);
         apr_sleep(1000);
     }
-    w.stop = 1;
+    apr_atomic_set32(&w.stop, 1);
     apr_thread_join(&rv, t);
     CU_ASSERT(!bad);
     CU_ASSERT(last_seen > 0);
