@@ -805,6 +805,26 @@ static void plot(pfz__coord_t *c, apr_pool_t *p)
     apr_file_close(f);
 }
 
+/* How many workers: -workers, else libFuzzer's -fork=N or -jobs=N, else one
+ * per CPU. libFuzzer runs -fork/-jobs as separate processes (jobs one after
+ * another, each with its own log); here they are N workers of this one
+ * campaign, sharing its corpus, findings and exit status -- said in a line
+ * so that whoever passed them knows. */
+static int campaign_workers(const pfz__options_t *o)
+{
+    int n = o->workers > 0 ? (int)o->workers : o->fork > 0 ? (int)o->fork
+          : o->jobs > 0 ? (int)o->jobs : pfz__cpu_count();
+
+    if (o->fork > 0)
+        pfz__log("INFO: -fork=%d: %d worker processes in one campaign (portfuzz's workers are "
+                 "crash-proof processes already; no separate fork-mode jobs)", (int)o->fork, n);
+    if (o->jobs > 0)
+        pfz__log("INFO: -jobs=%d: %d worker processes in one campaign until its first finding "
+                 "(-keep_going=1 to go on); no separate jobs or fuzz-N.log files",
+                 (int)o->jobs, n);
+    return n;
+}
+
 int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
 {
     pfz__coord_t *c;
@@ -819,7 +839,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     c->pool = pool;
     c->start_us = pfz__now_us();
     c->seed = o->seed ? (uint64_t)o->seed : (uint64_t)apr_time_now() ^ (uint64_t)pfz__now_us() << 17;
-    c->nworkers = o->workers > 0 ? (int)o->workers : pfz__cpu_count();
+    c->nworkers = campaign_workers(o);
     c->seeds = apr_array_make(pool, 64, sizeof(pfz__input_t));
     c->signatures = apr_hash_make(pool);
     c->reloaded = apr_hash_make(pool);
@@ -995,6 +1015,18 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     if (c->to_minimize != NULL && c->exit_code == (int)o->error_exitcode) {
         pfz__options_t mo = *o;
         mo.exact_artifact_path = NULL; /* that path already holds the crash itself */
+        if (o->max_total_time > 0) {
+            /* -max_total_time bounds the whole run, minimization included:
+             * a runner that stops us at its end (ClusterFuzz: SIGTERM ten
+             * seconds later) must not lose time to it. */
+            int64_t left = o->max_total_time - (int64_t)((pfz__now_us() - c->start_us) / 1000000u);
+            if (left < mo.max_minimize_time)
+                mo.max_minimize_time = left > 0 ? left : 0;
+            if (mo.max_minimize_time == 0)
+                pfz__log("INFO: not minimizing the crash: -max_total_time=%" APR_INT64_T_FMT
+                         " is used up (the crash is saved as found; minimize it with "
+                         "-minimize_crash=1 FILE)", o->max_total_time);
+        }
         pfz__minimize_input(&mo, exe, wargv, c->to_minimize, c->to_minimize_size, pool);
     }
     if (o->plot_data)

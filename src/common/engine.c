@@ -46,6 +46,7 @@ static int minimize_files(const pfz__options_t *o, char **argv, int argc, apr_po
 {
     char *exe = NULL, msg[128];
     const char **wargv = apr_pcalloc(pool, sizeof(char *) * (size_t)(argc + 1));
+    pfz__options_t mo;
     int i;
     apr_status_t st;
 
@@ -58,6 +59,13 @@ static int minimize_files(const pfz__options_t *o, char **argv, int argc, apr_po
         wargv[i] = argv[i];
     pfz__interrupt_install();
     pfz__cov_set_running(0);
+    if (o->max_total_time > 0) {
+        /* libFuzzer's -minimize_crash=1 runs for -max_total_time (how
+         * ClusterFuzz bounds it); -max_minimize_time is portfuzz's default. */
+        mo = *o;
+        mo.max_minimize_time = o->max_total_time;
+        o = &mo;
+    }
     for (i = 0; i < o->nfiles; i++) {
         uint8_t *data;
         size_t len;

@@ -25,7 +25,9 @@ typedef struct opt_desc {
 #define BIG INT64_MAX
 
 static const opt_desc_t opts[] = {
-    I(workers, 0, 1024, "0", "worker processes (0: one per CPU)"),
+    I(workers, 0, 1024, "0", "worker processes (0: -fork or -jobs if given, else one per CPU)"),
+    I(fork, 0, 1024, "0", "libFuzzer's fork mode: N worker processes in this one campaign (as -workers=N)"),
+    I(jobs, 0, 1024, "0", "libFuzzer's jobs: N worker processes in this one campaign unless -workers is given"),
     I(runs, -1, BIG, "-1", "stop after this many executions (-1: no limit)"),
     I(max_total_time, 0, BIG, "0", "stop after this many seconds (0: no limit)"),
     I(timeout, 1, BIG, "1200", "an execution running longer than this many seconds is a timeout"),
@@ -62,7 +64,7 @@ static const char *const noops[] = {
     "entropic", "report_slow_units", "malloc_limit_mb", "handle_segv",
     "handle_abrt", "handle_ill", "handle_fpe", "handle_int", "handle_term", "handle_xfsz",
     "handle_usr1", "handle_usr2", "handle_bus", "prefer_small", "mutate_depth", "purge_allocations_every_ms",
-    "ignore_crashes", "ignore_timeouts", "ignore_ooms", "fork", "jobs", "close_fd_mask",
+    "ignore_crashes", "ignore_timeouts", "ignore_ooms", "close_fd_mask",
 };
 
 static void set_defaults(pfz__options_t *o)
@@ -126,9 +128,7 @@ apr_status_t pfz__options_parse(pfz__options_t *o, int argc, char **argv, char *
                         break;
                 if (k < PFZ_ARRAY_LEN(noops)) {
                     fprintf(stderr, "WARNING: flag '%.*s' is accepted for libFuzzer compatibility "
-                            "and has no effect in portfuzz%s\n", (int)nlen, arg + 1,
-                            (strncmp(arg + 1, "jobs", 4) == 0 || strncmp(arg + 1, "fork", 4) == 0)
-                                ? " (use -workers=N)" : "");
+                            "and has no effect in portfuzz\n", (int)nlen, arg + 1);
                     continue;
                 }
                 apr_snprintf(err, errlen, "unknown flag '%.*s' in '%s' (see -help=1 for the list)",

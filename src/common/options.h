@@ -7,7 +7,9 @@
 #include "common.h"
 
 typedef struct pfz__options {
-    int64_t workers;          /* -workers (0: number of CPUs) */
+    int64_t workers;          /* -workers (0: -fork, else -jobs, else number of CPUs) */
+    int64_t fork;             /* -fork=N: N workers (libFuzzer's fork mode, one campaign here) */
+    int64_t jobs;             /* -jobs=N: N workers unless -workers is given */
     int64_t runs;             /* -runs (-1: no limit) */
     int64_t max_total_time;   /* -max_total_time seconds (0: no limit) */
     int64_t timeout;          /* -timeout seconds per execution */
