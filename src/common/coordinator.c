@@ -816,8 +816,8 @@ static int campaign_workers(const pfz__options_t *o)
           : o->jobs > 0 ? (int)o->jobs : pfz__cpu_count();
 
     if (o->fork > 0)
-        pfz__log("INFO: -fork=%d: %d worker processes in one campaign (portfuzz's workers are "
-                 "crash-proof processes already; no separate fork-mode jobs)", (int)o->fork, n);
+        pfz__log("INFO: -fork=%d: fuzzing in separate processes: %d portfuzz workers of one "
+                 "campaign, sharing its corpus (no fork-mode jobs)", (int)o->fork, n);
     if (o->jobs > 0)
         pfz__log("INFO: -jobs=%d: %d worker processes in one campaign until its first finding "
                  "(-keep_going=1 to go on); no separate jobs or fuzz-N.log files",
