@@ -36,6 +36,13 @@ run_check "$B/gcc" gcc
 if [ $quick = 0 ]; then
   pfz_build "$B/clang" CC=clang --enable-werror
   run_check "$B/clang" clang
+  # OSS-Fuzz / ClusterFuzz / ClusterFuzzLite, as they drive a libFuzzer
+  # target (tests/clusterfuzz.sh says what is checked).
+  pfz_apt zip unzip
+  pfz_say "the libFuzzer contract, driven as ClusterFuzz drives it (tests/clusterfuzz.sh)"
+  "$PFZ_TOP/tests/clusterfuzz.sh" "$B/clusterfuzz" >"$B/clusterfuzz.log" 2>&1 ||
+    { tail -150 "$B/clusterfuzz.log" >&2; pfz_die "tests/clusterfuzz.sh failed (log: $B/clusterfuzz.log)"; }
+  tail -1 "$B/clusterfuzz.log" >&2
   pfz_build "$B/tsan" CC=clang --enable-tsan
   # report_signal_unsafe=0: a worker's deadly-signal handler prints the stack
   # with the sanitizer's own __sanitizer_print_stack_trace (which allocates),
