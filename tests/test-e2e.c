@@ -1369,6 +1369,127 @@ static void test_sigkill_leaves_no_files(void)
 #endif
 }
 
+/* ------------------------------------------------- ossfuzz_link suite
+ *
+ * Harnesses built exactly the way OSS-Fuzz's build scripts build them:
+ * compile flags only at compile time ($CC $CFLAGS -c), then a separate link
+ * step `$CXX $CXXFLAGS harness.o $LIB_FUZZING_ENGINE` with
+ * LIB_FUZZING_ENGINE=`pkg-config --libs portfuzz` (the build tree's
+ * portfuzz-uninstalled.pc, the installed file's twin). With SANITIZER=none
+ * the link line has no -fsanitize at all, so no sanitizer runtime brings
+ * symbols the instrumentation needs (clang 14's stack-depth TLS variable was
+ * one): libportfuzz alone must define them. POSIX shell and clang only. */
+#ifndef _WIN32
+#define OSS_BASE_FLAGS "-O1 -fno-omit-frame-pointer -gline-tables-only"
+
+/* Runs a /bin/sh script in dir (its commands echoed into r.out). */
+static run_t oss_sh(const char *dir, const char *script)
+{
+    const char *args[] = {"-c", apr_pstrcat(pfz_test_pool, "set -ex\n", script, NULL), NULL};
+    return run_target("/bin/sh", args, NULL, dir, 0, NULL);
+}
+
+/* clang and clang++ (what OSS-Fuzz builds with) are on PATH; else says so. */
+static int oss_have_clang(const char *dir)
+{
+    run_t r = oss_sh(dir, "command -v clang && command -v clang++");
+    if (r.code != 0)
+        fprintf(stderr, "(skipped: no clang/clang++ on PATH, which the OSS-Fuzz build needs) ");
+    return r.code == 0;
+}
+
+/* Builds tests/targets/<src> into dir/harness: `cc cflags -c`, then
+ * `clang++ link_flags harness.o $LIB_FUZZING_ENGINE`. */
+static int oss_build(const char *dir, const char *cc, const char *src, const char *cflags,
+                     const char *link_flags)
+{
+    const char *script = apr_psprintf(
+        pfz_test_pool,
+        "export PKG_CONFIG_PATH='%s'\n"
+        "LIB_FUZZING_ENGINE=$(pkg-config --libs portfuzz)\n"
+        "%s %s -c '%s/tests/targets/%s' -o harness.o\n"
+        "clang++ %s harness.o $LIB_FUZZING_ENGINE -o harness\n",
+        PFZ_BUILDDIR, cc, cflags, PFZ_SRCDIR, src, link_flags);
+    run_t r = oss_sh(dir, script);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    return r.code == 0;
+}
+
+/* Builds the harness OSS-Fuzz's way for one sanitizer and fuzzes it with two
+ * workers until the planted bug is found (exit 77, a crash- artifact); with
+ * ASan the report must be ASan's. */
+static void oss_build_and_find(const char *cc, const char *src, int asan)
+{
+    const char *dir = scratch(asan ? "oss-asan" : "oss-none");
+    const char *cflags = asan ? OSS_BASE_FLAGS " -fsanitize=address -fsanitize=fuzzer-no-link"
+                              : OSS_BASE_FLAGS " -fsanitize=fuzzer-no-link";
+    /* OSS-Fuzz links with its CXXFLAGS; for SANITIZER=none we give it none
+     * of the -fsanitize flags (a CMake/Makefile project whose link step
+     * never sees the compile options). */
+    const char *link_flags = asan ? cflags : OSS_BASE_FLAGS;
+    const char *args[] = {"-workers=2", "-seed=1", "-max_total_time=90", "-minimize_crash=0",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), NULL};
+    run_t r;
+    int ok;
+
+    if (!oss_have_clang(dir) || !oss_build(dir, cc, src, cflags, link_flags))
+        return;
+    r = run_target(apr_pstrcat(pfz_test_pool, dir, "/harness", NULL), args, NULL, dir, 0, NULL);
+    ok = r.code == 77 && artifacts(dir, "crash-")->nelts >= 1;
+    CU_ASSERT(ok);
+    /* Instrumented: the run found edges, and never said otherwise. */
+    CU_ASSERT_PTR_NULL(strstr(r.out, "no coverage instrumentation"));
+    if (asan)
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "AddressSanitizer: heap-buffer-overflow"));
+    show_on_failure(ok, &r);
+    fprintf(stderr, "(%s %s: %.1fs) ", src, asan ? "address" : "none", r.seconds);
+}
+
+static void test_oss_c_none(void) { oss_build_and_find("clang", "ossfuzz_harness.c", 0); }
+static void test_oss_c_address(void) { oss_build_and_find("clang", "ossfuzz_harness.c", 1); }
+static void test_oss_cxx_none(void) { oss_build_and_find("clang++", "ossfuzz_harness.cc", 0); }
+static void test_oss_cxx_address(void) { oss_build_and_find("clang++", "ossfuzz_harness.cc", 1); }
+
+/* Every -fsanitize-coverage= mode clang has: each object links with the plain
+ * line (no sanitizer on it) and the fuzzer runs a file. A mode this clang does
+ * not know fails the compile, which is the point: a newer clang's new mode
+ * needs its callbacks here. */
+static void test_oss_every_coverage_mode(void)
+{
+    static const char *const modes[] = {
+        "trace-pc", "trace-pc-guard", "trace-pc-guard,pc-table", "inline-8bit-counters",
+        "inline-8bit-counters,pc-table", "inline-bool-flag,pc-table", "stack-depth",
+        "trace-pc-guard,trace-cmp,trace-div,trace-gep,indirect-calls",
+        "inline-8bit-counters,trace-loads,trace-stores",
+        "inline-8bit-counters,pc-table,trace-cmp,indirect-calls,stack-depth", NULL};
+    const char *dir = scratch("oss-modes");
+    const char *fine = apr_pstrcat(pfz_test_pool, dir, "/fine", NULL);
+    const char *rargs[] = {fine, NULL};
+    int i;
+
+    if (!oss_have_clang(dir))
+        return;
+    CU_ASSERT_EQUAL_FATAL(pfz__write_atomic(fine, "FUZ?", 4, pfz_test_pool), APR_SUCCESS);
+    for (i = 0; modes[i] != NULL; i++) {
+        const char *cflags =
+            apr_pstrcat(pfz_test_pool, OSS_BASE_FLAGS " -fsanitize-coverage=", modes[i], NULL);
+        run_t r;
+        if (!oss_build(dir, "clang", "ossfuzz_harness.c", cflags, OSS_BASE_FLAGS)) {
+            fprintf(stderr, "(mode %s did not build) ", modes[i]);
+            continue;
+        }
+        r = run_target(apr_pstrcat(pfz_test_pool, dir, "/harness", NULL), rargs, NULL, dir, 0,
+                       NULL);
+        CU_ASSERT_EQUAL(r.code, 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "Running:"));
+        if (r.code != 0)
+            fprintf(stderr, "(mode %s) ", modes[i]);
+        show_on_failure(r.code == 0, &r);
+    }
+}
+#endif
+
 void pfz_test_register_e2e(void)
 {
     CU_pSuite s = pfz_test_suite("e2e");
@@ -1414,5 +1535,14 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_interrupt_latency_minimize);
     PFZ_TEST_ADD(s, test_interrupt_latency_merge);
     PFZ_TEST_ADD(s, test_interrupt_latency_fuzz);
+#endif
+
+    s = pfz_test_suite("ossfuzz_link");
+#ifndef _WIN32
+    PFZ_TEST_ADD(s, test_oss_every_coverage_mode);
+    PFZ_TEST_ADD(s, test_oss_c_none);
+    PFZ_TEST_ADD(s, test_oss_c_address);
+    PFZ_TEST_ADD(s, test_oss_cxx_none);
+    PFZ_TEST_ADD(s, test_oss_cxx_address);
 #endif
 }
