@@ -38,7 +38,7 @@ static const opt_desc_t opts[] = {
     I(timeout, 0, BIG, "1200", "an execution running longer than this many seconds is a timeout (0: none)"),
     I(rss_limit_mb, 0, BIG, "2048", "a worker using more memory than this is an OOM (0: no limit)"),
     I(malloc_limit_mb, 0, BIG, "0", "a single allocation larger than this is an OOM (0: -rss_limit_mb)"),
-    I(max_len, 0, 1 << 30, "0", "longest input to generate (0: from the seeds, at least 4096)"),
+    I(max_len, 0, 1 << 30, "0", "longest input to generate (0: from the seeds, 4096 to 1 MiB)"),
     I(len_control, 0, BIG, "100", "grow input lengths slowly (0: try max_len at once)"),
     I(seed, 0, BIG, "0", "random seed (0: from the clock)"),
     I(keep_going, 0, 1, "0", "after a finding, save it and keep fuzzing"),
@@ -63,7 +63,7 @@ static const opt_desc_t opts[] = {
     S(artifact_prefix, "", "prefix of artifact paths (a directory must end with /)"),
     S(exact_artifact_path, NULL, "write the artifact to this path (later findings: P.2, P.3, ...)"),
     S(dict, NULL, "dictionary file (AFL/libFuzzer format)"),
-    S(merge_control_file, NULL, "merge: progress file, lets an interrupted merge resume"),
+    S(merge_control_file, NULL, "libFuzzer's merge control file: resumes an interrupted merge"),
     S(plot_data, NULL, "append a time series (time, execs, cov, corpus, crashes) to this file"),
 };
 
