@@ -213,11 +213,13 @@ static void show_tail(pfz__solo_t *solo, apr_pool_t *pool)
 }
 
 /* After input i ran: its features and edges from the worker's reply (data
- * from another process: out-of-range values are dropped, the rest sorted),
- * keeping -- for a plain merge -- only those no earlier input of this run had,
- * as libFuzzer records them. */
+ * from another process: out-of-range values are dropped, the rest sorted).
+ * Every feature is recorded, not only those no earlier input of this run had
+ * (libFuzzer's plain merge writes those): the choice must not depend on which
+ * run processed an input, or a reused control file's inputs lose ties they
+ * should win. Edges are recorded once per run, as libFuzzer does. */
 static apr_status_t record_result(merge_t *g, size_t i, const pfz__u32vec_t *reply,
-                                  pfz__featset_t *seen_f, pfz__featset_t *seen_e, apr_pool_t *pool)
+                                  pfz__featset_t *seen_e, apr_pool_t *pool)
 {
     pfz__mfile_t *f = &g->m.files[i];
     pfz__u32vec_t all = {NULL, 0, 0};
@@ -231,8 +233,7 @@ static apr_status_t record_result(merge_t *g, size_t i, const pfz__u32vec_t *rep
             st = pfz__u32vec_push(&all, reply->v[k]);
     pfz__u32vec_sort_unique(&all);
     for (k = 0; k < all.n && st == APR_SUCCESS; k++) {
-        if (pfz__featset_add(seen_f, all.v[k]) || g->o->set_cover_merge)
-            st = pfz__u32vec_push(&f->feats, all.v[k]);
+        st = pfz__u32vec_push(&f->feats, all.v[k]);
         if (st == APR_SUCCESS && pfz__feature_edge(all.v[k], &e) && pfz__featset_add(seen_e, e))
             st = pfz__u32vec_push(&f->cov, e);
     }
@@ -249,7 +250,7 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
 {
     const pfz__options_t *o = g->o;
     pfz__solo_t solo;
-    pfz__featset_t seen_f, seen_e;
+    pfz__featset_t seen_e;
     char *exe = NULL, msg[256];
     const char **wargv;
     size_t i, capacity = 4096;
@@ -265,16 +266,11 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
         wargv[k] = argv[k];
     for (i = g->m.first_unprocessed; i < g->m.nfiles; i++)
         capacity = PFZ_MAX(capacity, (size_t)PFZ_MIN(g->m.files[i].size, (uint64_t)g->run_max));
-    if (pfz__featset_init(&seen_f) != APR_SUCCESS)
+    if (pfz__featset_init(&seen_e) != APR_SUCCESS)
         return PFZ_EXIT_USAGE;
-    if (pfz__featset_init(&seen_e) != APR_SUCCESS) {
-        pfz__featset_free(&seen_f);
-        return PFZ_EXIT_USAGE;
-    }
     pfz__interrupt_install();
     if ((st = pfz__solo_open(&solo, o, exe, wargv, capacity, pool)) != APR_SUCCESS) {
         pfz__log("ERROR: cannot create the merge worker: %s", pfz__strerror(st, msg, sizeof msg));
-        pfz__featset_free(&seen_f);
         pfz__featset_free(&seen_e);
         return PFZ_EXIT_USAGE;
     }
@@ -318,7 +314,7 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
         if (st == PFZ_ESHMCLOSED) {
             break; /* interrupted */
         } else if (st == APR_SUCCESS) {
-            if (record_result(g, i, &solo.slot.res.reply.features, &seen_f, &seen_e, pool) != APR_SUCCESS)
+            if (record_result(g, i, &solo.slot.res.reply.features, &seen_e, pool) != APR_SUCCESS)
                 code = PFZ_EXIT_USAGE;
         } else if (st == PFZ_EWORKERDIED) {
             pfz__exit_t how;
@@ -336,7 +332,6 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
         }
     }
     pfz__solo_close(&solo);
-    pfz__featset_free(&seen_f);
     pfz__featset_free(&seen_e);
     return code;
 }
@@ -379,13 +374,16 @@ static int choose_and_copy(merge_t *g, apr_pool_t *pool)
     char msg[128];
     apr_status_t st;
 
-    for (i = 0; i < g->m.nfiles; i++)
-        all[i] = &g->m.files[i];
+    /* A reused control file's inputs first: at a tie the input that was
+     * there before (ClusterFuzz: of the existing corpus) stays, rather than a
+     * new one being counted as a new unit. What it knows counts as OUT's only
+     * if it is in OUT now. */
     for (i = 0; i < g->known.nfiles; i++) {
-        /* What a reused control file knows counts as OUT's only if it is in OUT now. */
-        all[g->m.nfiles + i] = &g->known.files[i];
+        all[i] = &g->known.files[i];
         g->known.files[i].initial = apr_hash_get(g->first, g->known.files[i].path, APR_HASH_KEY_STRING) != NULL;
     }
+    for (i = 0; i < g->m.nfiles; i++)
+        all[g->known.nfiles + i] = &g->m.files[i];
     if (pfz__mctl_select(&nchosen, chosen, all, n, (int)g->o->set_cover_merge, &nfeat, &nedge) != APR_SUCCESS) {
         pfz__log("ERROR: merge: out of memory choosing the inputs");
         return PFZ_EXIT_USAGE;

@@ -12,9 +12,11 @@
  *   FT <i> <f1> <f2> ...    after it ran: its features
  *   COV <i> <e1> <e2> ...   and its edges
  * An input with STARTED and no FT crashed, hung or ran out of memory (or the
- * merge was killed while it ran): it is left out, never run again. A plain
- * merge records, per input, only the features and edges no earlier input of
- * the same run had; -set_cover_merge=1 records all of its features. */
+ * merge was killed while it ran): it is left out, never run again.
+ * libFuzzer's plain merge records, per input, only the features no earlier
+ * input of the same run had; portfuzz records all of them (as libFuzzer's
+ * -set_cover_merge=1 does), and the edges no earlier input of the same run
+ * had (as libFuzzer). Either reads the other's files. */
 #ifndef PFZ_MERGECTL_H
 #define PFZ_MERGECTL_H
 
