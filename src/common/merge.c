@@ -50,6 +50,7 @@ typedef struct merge {
     const pfz__options_t *o;
     const char *cf;          /* -merge_control_file, or NULL */
     apr_file_t *ctl;         /* open for appending records, or NULL */
+    apr_off_t ctl_len;       /* its length */
     pfz__mctl_t m;           /* the inputs this run knows records for */
     pfz__mctl_t known;       /* a finished control file's inputs, reused */
     apr_hash_t *first;       /* paths in OUT now */
@@ -183,6 +184,8 @@ static apr_status_t ctl_write(merge_t *g, const char *text)
     st = apr_file_write_full(g->ctl, text, strlen(text), NULL);
     if (st == APR_SUCCESS)
         st = apr_file_flush(g->ctl); /* on disk before the input runs: it may kill us */
+    if (st == APR_SUCCESS)
+        g->ctl_len += (apr_off_t)strlen(text);
     if (st != APR_SUCCESS)
         pfz__log("ERROR: cannot write -merge_control_file '%s': %s; run again with it to resume",
                  g->cf, pfz__strerror(st, msg, sizeof msg));
@@ -244,6 +247,16 @@ static apr_status_t record_result(merge_t *g, size_t i, const pfz__u32vec_t *rep
     return ctl_write(g, pfz__mctl_records(i, &f->feats, &f->cov, pool));
 }
 
+/* Ctrl-C / SIGTERM while input i ran: the input did not fail, so its STARTED
+ * record goes (the file is cut back to `before`) and a resumed merge runs it
+ * again rather than skipping it as unlucky. (After a SIGKILL nobody can.) */
+static void unstart(merge_t *g, size_t i, apr_off_t before)
+{
+    g->m.files[i].started = 0;
+    if (g->ctl != NULL && apr_file_trunc(g->ctl, before) == APR_SUCCESS)
+        g->ctl_len = before;
+}
+
 /* Runs, in one worker, every input from first_unprocessed on. Returns the
  * exit status (PFZ_EXIT_OK unless something failed or was interrupted). */
 static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
@@ -280,6 +293,7 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
         uint8_t *data = NULL;
         size_t len = 0;
         int readable = pfz__read_file(f->path, &data, &len, g->run_max, pool) == APR_SUCCESS;
+        apr_off_t before = g->ctl_len;
 
         f->started = 1;
         f->size = len;
@@ -296,6 +310,7 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
         }
         if ((st = pfz__worker_start(solo.slot.worker)) == PFZ_ESHMCLOSED) {
             free(data);
+            unstart(g, i, before);
             break; /* interrupted: the watchdog cleaned the worker up */
         } else if (st != APR_SUCCESS) {
             pfz__log("ERROR: merge: cannot start the worker: %s", pfz__strerror(st, msg, sizeof msg));
@@ -312,6 +327,7 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
         st = pfz__client_call(solo.slot.worker, &a, &solo.slot.res);
         free(data);
         if (st == PFZ_ESHMCLOSED) {
+            unstart(g, i, before);
             break; /* interrupted */
         } else if (st == APR_SUCCESS) {
             if (record_result(g, i, &solo.slot.res.reply.features, &seen_e, pool) != APR_SUCCESS)
@@ -341,7 +357,7 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
 static int open_control_file(merge_t *g, int resume, apr_pool_t *pool)
 {
     char *text, msg[128];
-    size_t len;
+    size_t len = 0;
     apr_status_t st;
 
     if (!resume) {
@@ -354,8 +370,9 @@ static int open_control_file(merge_t *g, int resume, apr_pool_t *pool)
     }
     st = apr_file_open(&g->ctl, g->cf, APR_FOPEN_WRITE | APR_FOPEN_APPEND | APR_FOPEN_BINARY,
                        APR_FPROT_OS_DEFAULT, pool);
+    g->ctl_len = (apr_off_t)(resume ? g->m.valid_len : len);
     if (st == APR_SUCCESS && resume)
-        st = apr_file_trunc(g->ctl, (apr_off_t)g->m.valid_len);
+        st = apr_file_trunc(g->ctl, g->ctl_len);
     if (st != APR_SUCCESS) {
         pfz__log("ERROR: cannot write -merge_control_file '%s': %s", g->cf, pfz__strerror(st, msg, sizeof msg));
         g->ctl = NULL;
