@@ -138,6 +138,9 @@ static void test_positionals(void)
     CU_ASSERT_EQUAL(parse(&o, err, PFZ_BUILDDIR, PFZ_BUILDDIR "/no-such-corpus-dir"), PFZ_EUSAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "no-such-corpus-dir"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "does not exist"));
+    /* With input files the missing first path is no output corpus but a typo. */
+    CU_ASSERT_EQUAL(parse(&o, err, PFZ_BUILDDIR "/no-such-crash-file", PFZ_SRCDIR "/configure.ac"), PFZ_EUSAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "no-such-crash-file' does not exist"));
     /* Flags do not count as paths: the first path is still the output. */
     CU_ASSERT_EQUAL_FATAL(parse(&o, err, "-runs=1", PFZ_BUILDDIR "/no-such-corpus-dir"), APR_SUCCESS);
     CU_ASSERT_EQUAL(o.create_outdir, 1);

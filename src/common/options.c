@@ -249,6 +249,11 @@ apr_status_t pfz__options_parse(pfz__options_t *o, int argc, char **argv, char *
         return st;
     if (o->set_cover_merge)
         o->merge = 1;
+    if (o->create_outdir && files->nelts > 0) {
+        /* Input files were given: the missing first path is a mistyped one. */
+        apr_snprintf(err, errlen, "'%s' does not exist: check the path", APR_ARRAY_IDX(dirs, 0, const char *));
+        return PFZ_EUSAGE;
+    }
     if (files->nelts > 0 && dirs->nelts > 0 && !o->merge) {
         apr_snprintf(err, errlen, "give either corpus directories or input files, not both "
                      "('%s' is a directory, '%s' a file)", APR_ARRAY_IDX(dirs, 0, const char *),
