@@ -485,7 +485,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             }
             a.type = PFZ__CALL_RUN;
             a.value = APR_ARRAY_IDX(c->seeds, seed_idx, pfz__input_t);
-            a.deadline_us = (uint64_t)c->o->timeout * 1000000u + 30000000u;
+            a.deadline_us = pfz__options_deadline_us(c->o, 30000000u, 1);
         } else if (!c->inited) {
             /* Seeds run first: every seed is in the corpus (or reported)
              * before any mutation, as in libFuzzer. The wait is at most one
@@ -522,7 +522,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             }
             a.features = feats.v;
             a.nfeatures = feats.n;
-            a.deadline_us = BATCH_US + (uint64_t)c->o->timeout * 1000000u * 2 + 60000000u;
+            a.deadline_us = pfz__options_deadline_us(c->o, BATCH_US + 60000000u, 2);
         }
         apr_thread_mutex_unlock(c->mu);
 
@@ -597,8 +597,13 @@ static void load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
 
     for (d = 0; d < c->o->ndirs; d++) {
         apr_array_header_t *files = apr_array_make(p, 64, sizeof(const char *));
-        apr_status_t st = pfz__list_files(files, c->o->dirs[d], p);
+        apr_array_header_t *skipped = apr_array_make(p, 4, sizeof(const char *));
+        apr_status_t st = pfz__list_inputs(files, skipped, c->o->dirs[d], p);
         char msg[128];
+
+        for (i = 0; !reload && i < skipped->nelts; i++)
+            pfz__log("WARNING: '%s' is not a regular file (a FIFO, device, socket, or a link to "
+                     "one or to a directory); skipping it", APR_ARRAY_IDX(skipped, i, const char *));
 
         if (st != APR_SUCCESS) {
             if (!reload && !APR_STATUS_IS_ENOENT(st))
@@ -749,7 +754,7 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
         a.value.size = size;
         a.max_len = (uint32_t)size;
         a.time_budget_us = deadline - pfz__now_us();
-        a.deadline_us = a.time_budget_us + (uint64_t)o->timeout * 1000000u + 5000000u;
+        a.deadline_us = pfz__options_deadline_us(o, a.time_budget_us + 5000000u, 1);
         st = pfz__client_call(solo.slot.worker, &a, res);
         if (st != PFZ_EWORKERDIED)
             break; /* no smaller variant crashes (or an error): done */
@@ -866,11 +871,18 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     load_seeds(c, pool, 0);
     for (i = 0; i < c->seeds->nelts; i++)
         largest = PFZ_MAX(largest, APR_ARRAY_IDX(c->seeds, i, pfz__input_t).size);
-    c->max_len = o->max_len > 0 ? (size_t)o->max_len : PFZ_MAX((size_t)4096, largest);
+    /* As libFuzzer: from the seeds, at least 4096 and at most 1 MiB (a huge
+     * seed must not make every input huge); an explicit -max_len rules. */
+    c->max_len = o->max_len > 0 ? (size_t)o->max_len
+                                : PFZ_MIN(PFZ_MAX((size_t)4096, largest), (size_t)1 << 20);
     for (i = 0; i < c->seeds->nelts; i++) {
         pfz__input_t *in = &APR_ARRAY_IDX(c->seeds, i, pfz__input_t);
-        if (in->size > c->max_len)
+        if (in->size > c->max_len) {
+            uint8_t *small = realloc((void *)(uintptr_t)in->data, c->max_len ? c->max_len : 1);
             in->size = c->max_len;
+            if (small != NULL)
+                in->data = small; /* a 100 MB seed keeps max_len bytes, not 100 MB */
+        }
     }
     if (c->seeds->nelts == 0) {
         /* An empty corpus starts from the empty input. */

@@ -591,6 +591,15 @@ void pfz__featset_free(pfz__featset_t *fs)
     fs->count = 0;
 }
 
+int pfz__feature_edge(uint32_t f, uint32_t *edge)
+{
+    f %= PFZ__FEATURE_SPACE;
+    if (f >= VP_BASE)
+        return 0;
+    *edge = f >> 3;
+    return 1;
+}
+
 int pfz__featset_add(pfz__featset_t *fs, uint32_t f)
 {
     uint64_t *w, m;

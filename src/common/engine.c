@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_file_info.h>
 #include <apr_general.h>
 
 #include "coordinator.h"
@@ -86,7 +87,8 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
     pfz__options_t o;
     pfz__dict_t *dict = NULL;
     char err[512];
-    int rc, worker;
+    int rc, worker, i;
+    apr_status_t st;
 
     pfz__hooks = *hooks;
     if (apr_initialize() != APR_SUCCESS || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
@@ -99,7 +101,10 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
      * LLVMFuzzerInitialize included. */
     if (worker)
         pfz__worker_process_setup();
-    if (pfz__options_parse(&o, *argc, *argv, err, sizeof err, pool) != APR_SUCCESS) {
+    st = pfz__options_parse(&o, *argc, *argv, err, sizeof err, pool);
+    for (i = 0; !worker && i < o.nnotes; i++)
+        fprintf(stderr, "%s\n", o.notes[i]);
+    if (st != APR_SUCCESS) {
         fprintf(stderr, "ERROR: %s\n", err);
         rc = PFZ_EXIT_USAGE;
         goto done;
@@ -109,10 +114,26 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
         rc = PFZ_EXIT_OK;
         goto done;
     }
+    if (!worker && o.create_outdir && !o.help) {
+        /* Only the first directory may be missing (options.c): the output corpus. */
+        if ((st = apr_dir_make_recursive(o.dirs[0], APR_FPROT_OS_DEFAULT, pool)) != APR_SUCCESS) {
+            fprintf(stderr, "ERROR: cannot create the output corpus directory '%s': %s\n", o.dirs[0],
+                    pfz__strerror(st, err, sizeof err));
+            rc = PFZ_EXIT_USAGE;
+            goto done;
+        }
+        pfz__log("INFO: the output corpus directory '%s' did not exist; created it", o.dirs[0]);
+    }
     if (o.dict != NULL && pfz__dict_load(&dict, o.dict, err, sizeof err, pool) != APR_SUCCESS) {
         fprintf(stderr, "ERROR: -dict: %s\n", err);
         rc = PFZ_EXIT_USAGE;
         goto done;
+    }
+    if (dict != NULL && !worker) {
+        const char *const *notes;
+        apr_size_t k, n = pfz__dict_notes(dict, &notes);
+        for (k = 0; k < n; k++)
+            pfz__log("WARNING: -dict: %s", notes[k]);
     }
     pfz__cov_set_value_profile((int)o.use_value_profile);
     if (pfz__hooks.initialize != NULL && (worker || o.nfiles > 0))

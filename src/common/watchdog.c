@@ -82,7 +82,7 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
             if ((seq & 1) == 0 || seq != s->hb_seq) {
                 s->hb_seq = seq;
                 s->hb_since = now;
-            } else if (now - s->hb_since > timeout_us) {
+            } else if (timeout_us != 0 && now - s->hb_since > timeout_us) { /* -timeout=0: none */
                 if (pk != NULL)
                     stack_then_kill(s, pk, PFZ__KILL_TIMEOUT, now);
                 else
