@@ -30,8 +30,6 @@ typedef struct pfz__options {
     int64_t merge;            /* -merge (also set by -set_cover_merge=1) */
     int64_t set_cover_merge;
     int64_t create_missing_dirs;
-    int64_t fork;             /* -fork=N */
-    int64_t jobs;             /* -jobs=N */
     int64_t verbosity;
     int64_t help;
     int64_t detect_leaks;
