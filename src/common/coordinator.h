@@ -35,6 +35,7 @@ typedef struct pfz__wslot {
     uint8_t *inbox_buf;         /* (client) copies of the entries of one call (malloc) */
     size_t inbox_cap;
     uint64_t hb_seq, hb_since;  /* (watchdog) last heartbeat seen and since when */
+    uint64_t oom_rss_mb;        /* (mu) its memory when the watchdog saw -rss_limit_mb passed */
 } pfz__wslot_t;
 
 struct pfz__coord {
@@ -61,6 +62,8 @@ struct pfz__coord {
     uint64_t runs_reserved;     /* -runs: executions promised to calls in flight */
     uint64_t next_pulse;
     uint64_t crashes, timeouts, ooms, leaks;
+    uint64_t new_units;         /* (mu) corpus entries added by fuzzing (not the seeds) */
+    uint64_t slowest_us;        /* (mu) the longest execution the watchdog saw */
     apr_hash_t *signatures;     /* de-duplication of findings */
     uint8_t *to_minimize;       /* the first crash, for minimization at the end */
     size_t to_minimize_size;

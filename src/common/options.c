@@ -30,6 +30,7 @@ static const opt_desc_t opts[] = {
     I(max_total_time, 0, BIG, "0", "stop after this many seconds (0: no limit)"),
     I(timeout, 1, BIG, "1200", "an execution running longer than this many seconds is a timeout"),
     I(rss_limit_mb, 0, BIG, "2048", "a worker using more memory than this is an OOM (0: no limit)"),
+    I(malloc_limit_mb, 0, BIG, "0", "one malloc of this many Mb or more is an OOM (0: -rss_limit_mb; needs a sanitizer's allocation hooks)"),
     I(max_len, 0, 1 << 30, "0", "longest input to generate (0: from the seeds, at least 4096)"),
     I(len_control, 0, BIG, "100", "grow input lengths slowly (0: try max_len at once)"),
     I(seed, 0, BIG, "0", "random seed (0: from the clock)"),
@@ -59,7 +60,7 @@ static const opt_desc_t opts[] = {
  * accepted with a warning (never silently) so existing scripts keep working. */
 static const char *const noops[] = {
     "print_pcs", "print_coverage", "print_corpus_stats", "use_counters", "shrink",
-    "entropic", "report_slow_units", "malloc_limit_mb", "handle_segv",
+    "entropic", "report_slow_units", "handle_segv",
     "handle_abrt", "handle_ill", "handle_fpe", "handle_int", "handle_term", "handle_xfsz",
     "handle_usr1", "handle_usr2", "handle_bus", "prefer_small", "mutate_depth", "purge_allocations_every_ms",
     "ignore_crashes", "ignore_timeouts", "ignore_ooms", "fork", "jobs", "close_fd_mask",

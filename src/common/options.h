@@ -12,6 +12,7 @@ typedef struct pfz__options {
     int64_t max_total_time;   /* -max_total_time seconds (0: no limit) */
     int64_t timeout;          /* -timeout seconds per execution */
     int64_t rss_limit_mb;     /* -rss_limit_mb (0: no limit) */
+    int64_t malloc_limit_mb;  /* -malloc_limit_mb (0: as -rss_limit_mb) */
     int64_t max_len;          /* -max_len (0: from the seeds, at least 4096) */
     int64_t len_control;      /* -len_control */
     int64_t seed;             /* -seed (0: from the clock) */
