@@ -731,6 +731,22 @@ void pfz__solo_close(pfz__solo_t *s)
     pfz__fuzz_result_free(&s->slot.res);
 }
 
+apr_status_t pfz__solo_run(pfz__solo_t *s, const uint8_t *data, size_t len)
+{
+    pfz__fuzz_args_t a;
+    apr_status_t st;
+
+    if ((st = pfz__worker_start(s->slot.worker)) != APR_SUCCESS)
+        return st;
+    memset(&a, 0, sizeof a);
+    a.type = PFZ__CALL_RUN;
+    a.value.data = data;
+    a.value.size = len;
+    a.max_len = (uint32_t)PFZ_MAX(len, 1);
+    a.deadline_us = (uint64_t)s->c.o->timeout * 1000000u + 30000000u;
+    return pfz__client_call(s->slot.worker, &a, &s->slot.res);
+}
+
 /* Minimizes a crashing input with a fresh worker, watched by its own
  * watchdog: each MINIMIZE call tries smaller variants; one that crashes kills
  * the worker and becomes the input of the next call; a call that finds none

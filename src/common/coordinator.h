@@ -87,6 +87,11 @@ typedef struct pfz__solo {
 apr_status_t pfz__solo_open(pfz__solo_t *s, const pfz__options_t *o, const char *exe,
                             const char *const *argv, size_t value_capacity, apr_pool_t *pool);
 void pfz__solo_close(pfz__solo_t *s);
+/** Runs one input once in the solo's worker (a RUN call, the worker started
+ * first): APR_SUCCESS (it ran through; s->slot.res has its features),
+ * PFZ_EWORKERDIED (it crashed, hung or ran out of memory: reap the worker),
+ * or the error. */
+apr_status_t pfz__solo_run(pfz__solo_t *s, const uint8_t *data, size_t len);
 
 /** -merge=1 OUT IN... (merge.c); returns the exit status. */
 int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool);

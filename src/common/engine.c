@@ -11,7 +11,6 @@
 #include "dict.h"
 #include "engine.h"
 #include "options.h"
-#include "worker.h"
 #include "platform.h"
 #include "artifact.h"
 #include "report.h"
@@ -48,24 +47,13 @@ static int input_crashes(const pfz__options_t *o, const char *exe, const char *c
                          const uint8_t *data, size_t len, apr_pool_t *pool)
 {
     pfz__solo_t solo;
-    pfz__fuzz_args_t a;
     apr_status_t st;
-    int rc = -1;
 
     if (pfz__solo_open(&solo, o, exe, argv, PFZ_MAX(len, 1), pool) != APR_SUCCESS)
         return -1;
-    if (pfz__worker_start(solo.slot.worker) == APR_SUCCESS) {
-        memset(&a, 0, sizeof a);
-        a.type = PFZ__CALL_RUN;
-        a.value.data = data;
-        a.value.size = len;
-        a.max_len = (uint32_t)PFZ_MAX(len, 1);
-        a.deadline_us = (uint64_t)o->timeout * 1000000u + 30000000u;
-        st = pfz__client_call(solo.slot.worker, &a, &solo.slot.res);
-        rc = st == PFZ_EWORKERDIED ? 1 : st == APR_SUCCESS ? 0 : -1;
-    }
+    st = pfz__solo_run(&solo, data, len);
     pfz__solo_close(&solo);
-    return rc;
+    return st == PFZ_EWORKERDIED ? 1 : st == APR_SUCCESS ? 0 : -1;
 }
 
 /* -minimize_crash=1 [-exact_artifact_path=P] file...: minimizes each crashing
