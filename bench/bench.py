@@ -441,7 +441,7 @@ def bench_restart(m, raw):
     pf_ms, lf_ms = [], []
     for rep in range(reps):
         r = run_pf("crash_always", 1, secs, rep + 1, extra=["-keep_going=1", "-minimize_crash=0"])
-        n = last_int(r"^stat::crashes:\s*(\d+)", r["out"], 0)
+        n = last_int(r"^INFO: portfuzz: crashes:\s*(\d+)", r["out"], 0)
         pf_ms.append(r["wall"] * 1000 / n if n else None)
         d = fresh("lf-restart")
         rr = Run([binp("lf", "crash_always"), "-fork=1", "-ignore_crashes=1",

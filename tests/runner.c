@@ -666,6 +666,7 @@ static void register_all(void)
     pfz_test_register_coverage();
     pfz_test_register_sched();
     pfz_test_register_signature();
+    pfz_test_register_surface();
     pfz_test_register_outcap();
     pfz_test_register_e2e();
     pfz_test_register_fault();

@@ -773,7 +773,7 @@ static void test_dict_and_plot(void)
     r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, NULL, dir, 0, NULL);
     CU_ASSERT_EQUAL(r.code, 0);
     show_on_failure(r.code == 0, &r);
-    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "-dict: 2 entries"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "Dictionary: 2 entries"));
     CU_ASSERT_EQUAL_FATAL(pfz__read_file(plot, &d, &n, 1 << 20, pfz_test_pool), APR_SUCCESS);
     {
         char *text = apr_pstrmemdup(pfz_test_pool, (const char *)d, n);
@@ -2021,4 +2021,28 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_oss_cxx_none);
     PFZ_TEST_ADD(s, test_oss_cxx_address);
 #endif
+}
+
+/* The helpers above, for the suites of other files (test-surface.c). */
+pfz_test_run_t pfz_test_run(const char *target, const char *const *args, const char *const *env,
+                            const char *dir)
+{
+    run_t r = run_target(target, args, env, dir, 0, NULL);
+    pfz_test_run_t o;
+
+    o.code = r.code;
+    o.signaled = r.signaled;
+    o.out = r.out;
+    o.seconds = r.seconds;
+    return o;
+}
+
+const char *pfz_test_scratch(const char *name)
+{
+    return scratch(name);
+}
+
+apr_array_header_t *pfz_test_artifacts(const char *dir, const char *prefix)
+{
+    return artifacts(dir, prefix);
 }

@@ -23,6 +23,7 @@ void pfz_test_register_rpc(void);
 void pfz_test_register_sched(void);
 void pfz_test_register_shm(void);
 void pfz_test_register_signature(void);
+void pfz_test_register_surface(void);
 
 /* Child modes (return the child's exit status). */
 int pfz_test_child_shm(void);    /* test-shm.c: inspects inherited fds/handles and the region */
@@ -45,5 +46,21 @@ struct pfz__worker *pfz_test_new_worker(apr_pool_t *p, int id);
 
 /* Path of a built target under the build directory, e.g. "tests/targets/kinds". */
 const char *pfz_test_target(const char *rel);
+
+/* End-to-end helpers (test-e2e.c): runs a target with args and extra env
+ * ("NAME=value"; both NULL-terminated, env may be NULL) in dir, output to
+ * dir/out.txt; a fresh scratch directory; dir's files named prefix* (no
+ * .log files), as full paths (const char *). */
+#include <apr_tables.h>
+typedef struct pfz_test_run {
+    int code;  /* exit status, or 128+signal */
+    int signaled;
+    char *out; /* stdout + stderr */
+    double seconds;
+} pfz_test_run_t;
+pfz_test_run_t pfz_test_run(const char *target, const char *const *args, const char *const *env,
+                            const char *dir);
+const char *pfz_test_scratch(const char *name);
+apr_array_header_t *pfz_test_artifacts(const char *dir, const char *prefix);
 
 #endif

@@ -185,6 +185,34 @@ static const char *write_fallback(const char *path, const void *data, size_t len
     return NULL;
 }
 
+/* libFuzzer's "Base64: ..." line, for inputs of up to 256 bytes. */
+static void print_base64(const void *data, size_t len)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const uint8_t *d = data;
+    char out[4 * ((256 + 2) / 3) + 1];
+    size_t i, o = 0;
+
+    if (len > 256)
+        return;
+    for (i = 0; i + 2 < len; i += 3) {
+        uint32_t v = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 | d[i + 2];
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = tab[(v >> 6) & 63];
+        out[o++] = tab[v & 63];
+    }
+    if (i < len) {
+        uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < len ? (uint32_t)d[i + 1] << 8 : 0);
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+    pfz__log("Base64: %s", out);
+}
+
 apr_status_t pfz__artifact_save(const char **out, const char *prefix, const char *exact_path,
                                 const char *kind, const void *data, size_t len, apr_pool_t *pool)
 {
@@ -201,6 +229,7 @@ apr_status_t pfz__artifact_save(const char **out, const char *prefix, const char
     st = write_creating_dir(path, data, len, pool);
     if (st == APR_SUCCESS) {
         pfz__log("artifact_prefix='%s'; Test unit written to %s", prefix ? prefix : "", path);
+        print_base64(data, len);
         if (out != NULL)
             *out = path;
         return APR_SUCCESS;
@@ -211,6 +240,7 @@ apr_status_t pfz__artifact_save(const char **out, const char *prefix, const char
                  "fix -artifact_prefix / -exact_artifact_path (or free disk space) for the next run.",
                  kind, path, msg, fallback);
         pfz__log("artifact_prefix='%s'; Test unit written to %s", prefix ? prefix : "", fallback);
+        print_base64(data, len);
         if (out != NULL)
             *out = fallback;
         return APR_SUCCESS;

@@ -11,7 +11,9 @@
 
 #include "artifact.h"
 #include "coordinator.h"
+#include "coverage.h"
 #include "platform.h"
+#include "report.h"
 #include "signature.h"
 #include "wire.h"
 
@@ -91,10 +93,11 @@ static void status_line(pfz__coord_t *c, const char *what)
     uint64_t eps = secs > 0 ? (uint64_t)((double)c->total_execs / secs) : 0;
     size_t bytes = c->corpus->total_bytes;
 
+    /* libFuzzer's units: b below 16 Kb, Kb below 16 Mb. */
     pfz__log("#%" APR_UINT64_T_FMT "\t%s cov: %zu ft: %zu corp: %d/%zu%s exec/s: %" APR_UINT64_T_FMT
              " rss: %zuMb", c->total_execs, what, c->corpus->nedges, c->corpus->features.count,
-             c->corpus->entries->nelts, bytes >= (1u << 20) ? bytes >> 20 : bytes >= 1024 ? bytes >> 10 : bytes,
-             bytes >= (1u << 20) ? "Mb" : bytes >= 1024 ? "Kb" : "b", eps, c->peak_rss_mb);
+             c->corpus->entries->nelts, bytes >= (1u << 24) ? bytes >> 20 : bytes >= (1u << 14) ? bytes >> 10 : bytes,
+             bytes >= (1u << 24) ? "Mb" : bytes >= (1u << 14) ? "Kb" : "b", eps, c->peak_rss_mb);
 }
 
 /* A worker's captured output, taken once per finding: it feeds the
@@ -181,9 +184,11 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
     output_t out;
     apr_pool_t *p;
     int code, in_target = (s->res.exec_seq & 1) != 0, dup, save;
-    const char *broke = engine_damage(s->res.flags);
+    const char *broke = engine_damage(s->res.flags), *summary = NULL;
+    long pid;
 
     pfz__worker_reap(s->worker, &how, &reason);
+    pid = how.pid;
     s->entries_sent = s->features_sent = 0; /* the next process starts empty */
     if (reason == PFZ__KILL_CLEANUP || (pfz__coord_stopping(c) && reason == PFZ__KILL_NONE &&
                                             !in_target && broke == NULL))
@@ -194,19 +199,32 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
          * input it ran (checked against our own copy of the layout). */
         kind = "crash";
         code = (int)c->o->error_exitcode;
-        pfz__log("==%d== ERROR: portfuzz: the fuzz target %s in worker %d (%s)%s", s->id, broke,
+        pfz__log("==%ld== ERROR: portfuzz: the fuzz target %s in worker %d (%s)%s", pid, broke,
                  s->id, how.desc, was_seed ? " (on a seed input)" : "");
         apr_snprintf(how.desc, sizeof how.desc, "the target %s", broke);
     } else if (reason == PFZ__KILL_TIMEOUT) {
+        /* The worker could not say it: the report is ours, before its
+         * output (the stack it printed on our request), as libFuzzer's. */
         kind = "timeout";
         code = (int)c->o->timeout_exitcode;
-        pfz__log("==%d== ERROR: portfuzz: timeout after %" APR_INT64_T_FMT " seconds in worker %d%s",
-                 s->id, c->o->timeout, s->id, in_target ? "" : " (outside the fuzz target)");
+        summary = "timeout";
+        pfz__report_timeout(pid, c->o->timeout);
+        pfz__log("INFO: portfuzz: worker %d (pid %ld) ran one input past -timeout=%" APR_INT64_T_FMT
+                 "%s", s->id, pid, c->o->timeout, in_target ? "" : " (outside the fuzz target)");
     } else if (reason == PFZ__KILL_OOM) {
         kind = "oom";
         code = PFZ_EXIT_OOM;
-        pfz__log("==%d== ERROR: portfuzz: out-of-memory (used more than %" APR_INT64_T_FMT
-                 "Mb) in worker %d", s->id, c->o->rss_limit_mb, s->id);
+        summary = "out-of-memory";
+        apr_thread_mutex_lock(c->mu);
+        pfz__report_oom_rss(pid, s->oom_rss_mb, c->o->rss_limit_mb);
+        apr_thread_mutex_unlock(c->mu);
+        pfz__log("INFO: portfuzz: worker %d (pid %ld) passed -rss_limit_mb", s->id, pid);
+    } else if (in_target && how.kind == PFZ__EXIT_CODE && how.code == PFZ_EXIT_OOM) {
+        /* The guards' malloc limit (report.c): the worker printed the report. */
+        kind = "oom";
+        code = PFZ_EXIT_OOM;
+        pfz__log("INFO: portfuzz: worker %d (pid %ld) ended: %s (the malloc limit)%s", s->id, pid,
+                 how.desc, was_seed ? " (on a seed input)" : "");
     } else if (!in_target) {
         /* It died between executions: in start-up (LLVMFuzzerInitialize, a
          * missing library) or in the engine. Not an input's fault. */
@@ -219,9 +237,12 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
         apr_pool_destroy(p);
         return;
     } else {
+        /* The worker's own output carries the report (the deadly-signal
+         * handler's, a sanitizer's, the guards'): a line of ours claiming a
+         * kind would take the place of the sanitizer's in ClusterFuzz. */
         kind = "crash";
         code = (int)c->o->error_exitcode;
-        pfz__log("==%d== ERROR: portfuzz: worker %d died: %s%s", s->id, s->id, how.desc,
+        pfz__log("INFO: portfuzz: worker %d (pid %ld) died: %s%s", s->id, pid, how.desc,
                  was_seed ? " (on a seed input)" : "");
     }
     take_output(s, &out, p);
@@ -250,6 +271,8 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
         pfz__log("INFO: %s in worker %d is a duplicate of one already saved (%s); not saved again",
                  kind, s->id, sig);
     }
+    if (summary != NULL)
+        pfz__report_summary(summary);
     if (!c->o->keep_going) {
         apr_thread_mutex_lock(c->mu);
         if (!c->stopping && strcmp(kind, "crash") == 0 && c->o->minimize_crash &&
@@ -280,8 +303,8 @@ static void handle_leak(pfz__coord_t *c, pfz__wslot_t *s)
     int dup;
 
     apr_pool_create(&p, s->pool);
-    pfz__log("==%d== ERROR: portfuzz: memory leak detected by LeakSanitizer in worker %d",
-             s->id, s->id);
+    /* LeakSanitizer's report (in the worker's output) is the report. */
+    pfz__log("INFO: portfuzz: worker %d found a memory leak (LeakSanitizer's report follows)", s->id);
     memset(&how, 0, sizeof how);
     apr_cpystrn(how.desc, "leak", sizeof how.desc);
     take_output(s, &out, p);
@@ -394,6 +417,8 @@ static void offer(pfz__coord_t *c, const uint8_t *data, size_t size, const uint3
     if (pfz__corpus_offer(c->corpus, data, size, f, nf, force, &st)) {
         if (seed)
             pfz__corpus_mark_seed(c->corpus);
+        else
+            c->new_units++; /* stat::new_units_added: found by fuzzing */
         if (c->inited)
             status_line(c, "NEW   ");
     }
@@ -564,8 +589,9 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
         apr_thread_mutex_lock(c->mu);
         c->total_execs += s->res.reply.execs;
         if (seed_idx >= 0) {
-            offer(c, s->res.input, s->res.input_size, s->res.reply.features.v,
-                  s->res.reply.features.n, c->corpus->entries->nelts == 0, 1);
+            if (s->res.reply.status != PFZ__RS_REJECTED) /* the target returned -1 */
+                offer(c, s->res.input, s->res.input_size, s->res.reply.features.v,
+                      s->res.reply.features.n, c->corpus->entries->nelts == 0, 1);
             c->seeds_inflight--;
             maybe_inited(c);
         } else {
@@ -648,14 +674,15 @@ static void print_final(pfz__coord_t *c)
     if (c->o->print_final_stats) {
         fprintf(stderr, "stat::number_of_executed_units: %" APR_UINT64_T_FMT "\n", c->total_execs);
         fprintf(stderr, "stat::average_exec_per_sec:     %" APR_UINT64_T_FMT "\n", eps);
-        fprintf(stderr, "stat::new_units_added:          %d\n", c->corpus->entries->nelts);
-        fprintf(stderr, "stat::slowest_unit_time_sec:    0\n");
+        fprintf(stderr, "stat::new_units_added:          %" APR_UINT64_T_FMT "\n", c->new_units);
+        fprintf(stderr, "stat::slowest_unit_time_sec:    %" APR_UINT64_T_FMT "\n",
+                c->slowest_us / 1000000u);
         fprintf(stderr, "stat::peak_rss_mb:              %zu\n", c->peak_rss_mb);
-        fprintf(stderr, "stat::crashes:                  %" APR_UINT64_T_FMT "\n", c->crashes);
-        fprintf(stderr, "stat::timeouts:                 %" APR_UINT64_T_FMT "\n", c->timeouts);
-        fprintf(stderr, "stat::ooms:                     %" APR_UINT64_T_FMT "\n", c->ooms);
-        fprintf(stderr, "stat::leaks:                    %" APR_UINT64_T_FMT "\n", c->leaks);
-        fprintf(stderr, "stat::workers:                  %d\n", c->nworkers);
+        /* Ours are not stat:: lines: ClusterFuzz stores every stat:: name
+         * it reads as a column of its stats table, libFuzzer's five only. */
+        fprintf(stderr, "INFO: portfuzz: crashes: %" APR_UINT64_T_FMT " timeouts: %" APR_UINT64_T_FMT
+                " ooms: %" APR_UINT64_T_FMT " leaks: %" APR_UINT64_T_FMT " workers: %d\n",
+                c->crashes, c->timeouts, c->ooms, c->leaks, c->nworkers);
     }
     fprintf(stderr, "Done %" APR_UINT64_T_FMT " runs in %lu second(s)\n", c->total_execs,
             (unsigned long)(secs + 0.5));
@@ -707,6 +734,22 @@ void pfz__solo_close(pfz__solo_t *s)
     pfz__worker_destroy(s->slot.worker);
     pfz__outcap_destroy(s->slot.out);
     pfz__fuzz_result_free(&s->slot.res);
+}
+
+apr_status_t pfz__solo_run(pfz__solo_t *s, const uint8_t *data, size_t len)
+{
+    pfz__fuzz_args_t a;
+    apr_status_t st;
+
+    if ((st = pfz__worker_start(s->slot.worker)) != APR_SUCCESS)
+        return st;
+    memset(&a, 0, sizeof a);
+    a.type = PFZ__CALL_RUN;
+    a.value.data = data;
+    a.value.size = len;
+    a.max_len = (uint32_t)PFZ_MAX(len, 1);
+    a.deadline_us = (uint64_t)s->c.o->timeout * 1000000u + 30000000u;
+    return pfz__client_call(s->slot.worker, &a, &s->slot.res);
 }
 
 /* Minimizes a crashing input with a fresh worker, watched by its own
@@ -836,8 +879,8 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     char *exe = NULL, msg[256];
     const char **wargv;
     apr_status_t st, rv;
-    int i, code;
-    size_t largest = 0;
+    int i, code, nseeds;
+    size_t largest = 0, smallest = 0, total = 0;
 
     c = apr_pcalloc(pool, sizeof *c);
     c->o = o;
@@ -865,16 +908,21 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
         }
     }
     pfz__log("INFO: Seed: %" APR_UINT64_T_FMT, c->seed);
-    if (pfz__cov_counters() > 0)
-        pfz__log("INFO: Loaded %zu coverage counters (inline 8-bit counters / guards)",
-                 pfz__cov_counters());
+    pfz__cov_print_modules();
     load_seeds(c, pool, 0);
-    for (i = 0; i < c->seeds->nelts; i++)
-        largest = PFZ_MAX(largest, APR_ARRAY_IDX(c->seeds, i, pfz__input_t).size);
+    for (i = 0; i < c->seeds->nelts; i++) {
+        size_t n = APR_ARRAY_IDX(c->seeds, i, pfz__input_t).size;
+        largest = PFZ_MAX(largest, n);
+        smallest = i == 0 ? n : PFZ_MIN(smallest, n);
+        total += n;
+    }
     /* As libFuzzer: from the seeds, at least 4096 and at most 1 MiB (a huge
      * seed must not make every input huge); an explicit -max_len rules. */
     c->max_len = o->max_len > 0 ? (size_t)o->max_len
                                 : PFZ_MIN(PFZ_MAX((size_t)4096, largest), (size_t)1 << 20);
+    if (o->max_len <= 0)
+        pfz__log("INFO: -max_len is not provided; libFuzzer will not generate inputs larger than "
+                 "%zu bytes", c->max_len);
     for (i = 0; i < c->seeds->nelts; i++) {
         pfz__input_t *in = &APR_ARRAY_IDX(c->seeds, i, pfz__input_t);
         if (in->size > c->max_len) {
@@ -884,14 +932,23 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
                 in->data = small; /* a 100 MB seed keeps max_len bytes, not 100 MB */
         }
     }
+    nseeds = c->seeds->nelts;
     if (c->seeds->nelts == 0) {
         /* An empty corpus starts from the empty input. */
         pfz__input_t *in = &APR_ARRAY_PUSH(c->seeds, pfz__input_t);
         in->data = malloc(1);
         in->size = 0;
     }
-    pfz__log("INFO: %d files found in %d corpus dir(s); -max_len=%zu; %d workers",
-             c->seeds->nelts, o->ndirs, c->max_len, c->nworkers);
+    if (nseeds == 0) {
+        pfz__log("INFO: A corpus is not provided, starting from an empty corpus");
+    } else {
+        apr_uint64_t rss = 0;
+        (void)pfz__self_rss(&rss);
+        pfz__log("INFO: seed corpus: files: %d min: %zub max: %zub total: %zub rss: %" APR_UINT64_T_FMT
+                 "Mb", nseeds, smallest, largest, total, rss >> 20);
+    }
+    pfz__log("INFO: portfuzz: %d files found in %d corpus dir(s); -max_len=%zu; %d workers",
+             nseeds, o->ndirs, c->max_len, c->nworkers);
     if ((st = pfz__corpus_create(&c->corpus, o->ndirs > 0 ? o->dirs[0] : NULL, pool)) != APR_SUCCESS)
         return PFZ_EXIT_USAGE;
     if (o->ndirs > 0 && o->reload)

@@ -35,6 +35,7 @@ typedef struct pfz__wslot {
     uint8_t *inbox_buf;         /* (client) copies of the entries of one call (malloc) */
     size_t inbox_cap;
     uint64_t hb_seq, hb_since;  /* (watchdog) last heartbeat seen and since when */
+    uint64_t oom_rss_mb;        /* (mu) its memory when the watchdog saw -rss_limit_mb passed */
 } pfz__wslot_t;
 
 struct pfz__coord {
@@ -61,6 +62,8 @@ struct pfz__coord {
     uint64_t runs_reserved;     /* -runs: executions promised to calls in flight */
     uint64_t next_pulse;
     uint64_t crashes, timeouts, ooms, leaks;
+    uint64_t new_units;         /* (mu) corpus entries added by fuzzing (not the seeds) */
+    uint64_t slowest_us;        /* (mu) the longest execution the watchdog saw */
     apr_hash_t *signatures;     /* de-duplication of findings */
     uint8_t *to_minimize;       /* the first crash, for minimization at the end */
     size_t to_minimize_size;
@@ -84,6 +87,11 @@ typedef struct pfz__solo {
 apr_status_t pfz__solo_open(pfz__solo_t *s, const pfz__options_t *o, const char *exe,
                             const char *const *argv, size_t value_capacity, apr_pool_t *pool);
 void pfz__solo_close(pfz__solo_t *s);
+/** Runs one input once in the solo's worker (a RUN call, the worker started
+ * first): APR_SUCCESS (it ran through; s->slot.res has its features),
+ * PFZ_EWORKERDIED (it crashed, hung or ran out of memory: reap the worker),
+ * or the error. */
+apr_status_t pfz__solo_run(pfz__solo_t *s, const uint8_t *data, size_t len);
 
 /** -merge=1 OUT IN... (merge.c); returns the exit status. */
 int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool);

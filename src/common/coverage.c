@@ -33,6 +33,7 @@
  * 32-127, 128+. Scanning regions in this order yields sorted features.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,8 @@ static size_t nregions;
 static size_t ncounters;    /* sum of the regions' lengths */
 static int counters_folded; /* some index >= MAX_COUNTER_INDEX */
 static int pcs_seen;        /* a PC table was registered (recorded, unused) */
+static const uintptr_t *pc_tables[MAX_REGIONS][2]; /* [begin, end) of each */
+static size_t npc_tables;
 
 static uint8_t guard_counters[GUARD_CAPACITY];
 static size_t nguards;
@@ -145,9 +148,15 @@ void __sanitizer_cov_8bit_counters_init(uint8_t *start, uint8_t *stop)
 void __sanitizer_cov_pcs_init(const uintptr_t *beg, const uintptr_t *end);
 void __sanitizer_cov_pcs_init(const uintptr_t *beg, const uintptr_t *end)
 {
-    /* Nothing depends on PC tables (MSVC emits none); just note it. */
+    /* Nothing depends on PC tables (MSVC emits none); they are noted for
+     * the start-up lines only (pfz__cov_print_modules). */
     if (beg != end)
         pcs_seen = 1;
+    if (beg < end && npc_tables < MAX_REGIONS) {
+        pc_tables[npc_tables][0] = beg;
+        pc_tables[npc_tables][1] = end;
+        npc_tables++;
+    }
 }
 
 void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop);
@@ -791,4 +800,29 @@ size_t pfz__cov_collect(const pfz__featset_t *known, uint32_t *out, size_t max, 
             n = u;
     }
     return n;
+}
+
+void pfz__cov_print_modules(void)
+{
+    size_t i, npcs = 0;
+
+    /* libFuzzer's lines, spacing included: ClusterFuzz reads the number in
+     * parentheses as the target's total edges. */
+    if (nregions > 0) {
+        fprintf(stderr, "INFO: Loaded %zu modules   (%zu inline 8-bit counters): ", nregions,
+                ncounters);
+        for (i = 0; i < nregions; i++)
+            fprintf(stderr, "%zu [%p, %p), ", regions[i].len, (void *)regions[i].start,
+                    (void *)(regions[i].start + regions[i].len));
+        fprintf(stderr, "\n");
+    }
+    if (npc_tables > 0) {
+        for (i = 0; i < npc_tables; i++)
+            npcs += (size_t)(pc_tables[i][1] - pc_tables[i][0]) / 2; /* {pc, flags} pairs */
+        fprintf(stderr, "INFO: Loaded %zu PC tables (%zu PCs): ", npc_tables, npcs);
+        for (i = 0; i < npc_tables; i++)
+            fprintf(stderr, "%zu [%p,%p), ", (size_t)(pc_tables[i][1] - pc_tables[i][0]) / 2,
+                    (const void *)pc_tables[i][0], (const void *)pc_tables[i][1]);
+        fprintf(stderr, "\n");
+    }
 }

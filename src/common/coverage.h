@@ -44,6 +44,10 @@ void pfz__cov_init(void);
 size_t pfz__cov_counters(void);
 /** 1 if any instrumentation callback was registered or has fired. */
 int pfz__cov_instrumented(void);
+/** Prints libFuzzer's start-up lines about the instrumented modules:
+ * "INFO: Loaded N modules   (N inline 8-bit counters): N [0x.., 0x..), ..."
+ * and "INFO: Loaded N PC tables (N PCs): N [0x..,0x..), ..." (when any). */
+void pfz__cov_print_modules(void);
 /** Enables value-profile features from comparisons (-use_value_profile=1). */
 void pfz__cov_set_value_profile(int on);
 

@@ -14,6 +14,7 @@
 #include "options.h"
 #include "platform.h"
 #include "artifact.h"
+#include "report.h"
 #include "reproduce.h"
 #include "worker_server.h"
 
@@ -41,8 +42,24 @@ static int explicit_flag(int argc, char **argv, const char *flag)
     return 0;
 }
 
+/* 1 if the input ends a worker (a crash, a timeout, an OOM), 0 if it runs
+ * through, -1 if no worker could run it. */
+static int input_crashes(const pfz__options_t *o, const char *exe, const char *const *argv,
+                         const uint8_t *data, size_t len, apr_pool_t *pool)
+{
+    pfz__solo_t solo;
+    apr_status_t st;
+
+    if (pfz__solo_open(&solo, o, exe, argv, PFZ_MAX(len, 1), pool) != APR_SUCCESS)
+        return -1;
+    st = pfz__solo_run(&solo, data, len);
+    pfz__solo_close(&solo);
+    return st == PFZ_EWORKERDIED ? 1 : st == APR_SUCCESS ? 0 : -1;
+}
+
 /* -minimize_crash=1 [-exact_artifact_path=P] file...: minimizes each crashing
- * file in a worker and writes the smallest crashing variant. */
+ * file in a worker and writes the smallest crashing variant. A file that
+ * does not crash is an error (exit 1), as with libFuzzer. */
 static int minimize_files(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
 {
     char *exe = NULL, msg[128];
@@ -72,6 +89,11 @@ static int minimize_files(const pfz__options_t *o, char **argv, int argc, apr_po
         size_t len;
         if ((st = pfz__read_file(o->files[i], &data, &len, (size_t)1 << 30, pool)) != APR_SUCCESS) {
             pfz__log("ERROR: cannot read input file '%s': %s", o->files[i], pfz__strerror(st, msg, sizeof msg));
+            return PFZ_EXIT_USAGE;
+        }
+        if (input_crashes(o, exe, wargv, data, len, pool) == 0) {
+            pfz__log("ERROR: the input %s did not crash", o->files[i]);
+            free(data);
             return PFZ_EXIT_USAGE;
         }
         pfz__log("INFO: minimizing '%s' (%zu bytes)", o->files[i], len);
@@ -136,6 +158,14 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
             pfz__log("WARNING: -dict: %s", notes[k]);
     }
     pfz__cov_set_value_profile((int)o.use_value_profile);
+    if (worker || (o.nfiles > 0 && !o.merge && !explicit_flag(*argc, *argv, "-minimize_crash=1"))) {
+        /* This process runs the target: exit() in it, a malloc over the
+         * limit and a write into the input are findings. */
+        pfz__guards_init((int)o.error_exitcode, PFZ_EXIT_OOM,
+                         o.malloc_limit_mb > 0 ? o.malloc_limit_mb : o.rss_limit_mb);
+        if (!worker)
+            pfz__reproduce_process_setup((int)o.error_exitcode);
+    }
     if (pfz__hooks.initialize != NULL && (worker || o.nfiles > 0))
         pfz__hooks.initialize(argc, argv);
     if (worker) {
@@ -161,7 +191,7 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
          * calls must not feed (and race on) the comparison table. */
         pfz__cov_set_running(0);
         if (dict != NULL)
-            pfz__log("INFO: -dict: %zu entries from %s", (size_t)pfz__dict_count(dict), o.dict);
+            pfz__log("Dictionary: %zu entries", (size_t)pfz__dict_count(dict)); /* libFuzzer's words */
         rc = pfz__coordinator_run(&o, *argv, *argc, pool);
         if (pfz__coord_abandoned) {
             /* Threads that did not stop may still use the pools: end here. */

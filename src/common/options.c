@@ -37,7 +37,7 @@ static const opt_desc_t opts[] = {
     I(max_total_time, 0, BIG, "0", "stop after this many seconds (0: no limit)"),
     I(timeout, 0, BIG, "1200", "an execution running longer than this many seconds is a timeout (0: none)"),
     I(rss_limit_mb, 0, BIG, "2048", "a worker using more memory than this is an OOM (0: no limit)"),
-    I(malloc_limit_mb, 0, BIG, "0", "a single allocation larger than this is an OOM (0: -rss_limit_mb)"),
+    I(malloc_limit_mb, 0, BIG, "0", "one malloc of this many Mb or more is an OOM (0: -rss_limit_mb; needs a sanitizer's allocation hooks)"),
     I(max_len, 0, 1 << 30, "0", "longest input to generate (0: from the seeds, 4096 to 1 MiB)"),
     I(len_control, 0, BIG, "100", "grow input lengths slowly (0: try max_len at once)"),
     I(seed, 0, BIG, "0", "random seed (0: from the clock)"),

@@ -112,6 +112,7 @@ typedef struct pfz__exit {
     apr_uint32_t code;
     int crash;        /**< 1 when this ending looks like a crash (signal, exception, abort) */
     char desc[96];    /**< e.g. "signal 11 (SIGSEGV)", "exception 0xC0000005 (access violation)" */
+    long pid;         /**< the process's id (set by worker.c when it releases the process) */
 } pfz__exit_t;
 
 /** Waits up to `timeout` microseconds (< 0: forever) for the process to end.
@@ -163,6 +164,34 @@ apr_status_t pfz__worker_channels(apr_file_t **calls, apr_file_t **replies, apr_
  * dialogs (Win32), unhandled-exception reporter (Win32). */
 void pfz__worker_process_setup(void);
 
+/* ------------------------------------------------ reproduction, reports */
+
+/** Reproduction (input files run in this process): reports a deadly signal /
+ * unhandled exception as a worker does ("==PID== ERROR: libFuzzer: deadly
+ * signal" and the stack), then ends the process with `crash_exit_code`
+ * (POSIX; Win32 ends with the exception code, as its workers do). */
+void pfz__reproduce_process_setup(int crash_exit_code);
+
+/** Prints the calling thread's stack, in the sanitizers' frame format, from
+ * the caller's frame (with skip = 0; skip = 1 starts at the caller's caller,
+ * and so on) down to the frame of the fuzz target's entry (see
+ * pfz__stack_set_bottom): the engine's own frames are not printed. For
+ * reports made from a hook in the target's thread (exit(), the malloc
+ * limit). */
+void pfz__print_stack_here(int skip);
+
+/** The function whose frame is the last one a printed stack shows (the
+ * fuzz target's entry, LLVMFuzzerTestOneInput): the frames below it are the
+ * engine's, and crash de-duplication (ours and ClusterFuzz's) must see the
+ * target's frames only, as with libFuzzer. NULL: print every frame. */
+void pfz__stack_set_bottom(const void *fn);
+
+/** Resident memory of this process in bytes. */
+apr_status_t pfz__self_rss(apr_uint64_t *rss_bytes);
+
+/** This process's id. */
+long pfz__self_pid(void);
+
 /* ------------------------------------------------------------ misc */
 
 /** Absolute path of the running executable. */
@@ -206,6 +235,10 @@ typedef void (*pfz__free_hook_fn)(const volatile void *ptr);
  * offers them (ASan/LSan); returns 1 if installed, 0 if not available
  * (uninstrumented builds, Windows). */
 int pfz__leak_hooks_install(pfz__malloc_hook_fn m, pfz__free_hook_fn f);
+
+/** Like pfz__leak_hooks_install, for any sanitizer runtime with allocation
+ * hooks (LeakSanitizer not needed): -malloc_limit_mb. 1 if installed. */
+int pfz__malloc_hooks_install(pfz__malloc_hook_fn m, pfz__free_hook_fn f);
 
 /** Runs LeakSanitizer's recoverable leak check (its report goes to stderr);
  * returns 1 if leaks were found, 0 if none or if LSan is not linked in. */

@@ -45,11 +45,13 @@ enum {
     PFZ__RS_NEW_INPUT = 1, /* the value in shared memory adds the features listed */
     PFZ__RS_ERROR = 2,     /* the worker could not do the call; see err */
     PFZ__RS_LEAK = 3,      /* the value leaks memory (LeakSanitizer) */
-    PFZ__RS_REDUCE = 4     /* the value is smaller than corpus entry `entry` (the
+    PFZ__RS_REDUCE = 4,    /* the value is smaller than corpus entry `entry` (the
                               one it was mutated from) and reaches every feature
                               that entry owns: it may replace it */
+    PFZ__RS_REJECTED = 5   /* RUN: the target returned -1 ("do not add this
+                              input to the corpus") */
 };
-#define PFZ__RS_LAST PFZ__RS_REDUCE
+#define PFZ__RS_LAST PFZ__RS_REJECTED
 
 /** A growable array of uint32 (malloc-backed; reused across calls). */
 typedef struct pfz__u32vec {

@@ -49,6 +49,7 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
     uint64_t timeout_us = (uint64_t)o->timeout * 1000000u;
     uint64_t rss_limit = (uint64_t)o->rss_limit_mb << 20, now, seq, rss;
     size_t peak_mb = 0;
+    uint64_t slowest = 0;
     apr_pool_t *p = NULL;
     pending_t *pend = calloc((size_t)(c->nworkers > 0 ? c->nworkers : 1), sizeof *pend);
     int i;
@@ -82,7 +83,13 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
             if ((seq & 1) == 0 || seq != s->hb_seq) {
                 s->hb_seq = seq;
                 s->hb_since = now;
-            } else if (timeout_us != 0 && now - s->hb_since > timeout_us) { /* -timeout=0: none */
+            } else if (now - s->hb_since > slowest) {
+                /* stat::slowest_unit_time_sec, from our own clock: nothing
+                 * the worker writes is trusted for it. */
+                slowest = now - s->hb_since;
+            }
+            if (timeout_us != 0 && (seq & 1) != 0 && seq == s->hb_seq &&
+                now - s->hb_since > timeout_us) { /* -timeout=0: no limit */
                 if (pk != NULL)
                     stack_then_kill(s, pk, PFZ__KILL_TIMEOUT, now);
                 else
@@ -94,6 +101,9 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
             if ((size_t)(rss >> 20) > peak_mb)
                 peak_mb = (size_t)(rss >> 20);
             if (rss_limit && rss > rss_limit) {
+                apr_thread_mutex_lock(c->mu);
+                s->oom_rss_mb = rss >> 20;
+                apr_thread_mutex_unlock(c->mu);
                 if (pk != NULL)
                     stack_then_kill(s, pk, PFZ__KILL_OOM, now);
                 else
@@ -106,6 +116,8 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
         apr_thread_mutex_lock(c->mu);
         if (peak_mb > c->peak_rss_mb)
             c->peak_rss_mb = peak_mb;
+        if (slowest > c->slowest_us)
+            c->slowest_us = slowest;
         apr_thread_mutex_unlock(c->mu);
     }
     /* Kills still pending are done by the coordinator's cleanup of every

@@ -147,6 +147,7 @@ static void release_process(pfz__worker_t *w, pfz__exit_t *how, pfz__kill_reason
             pfz__proc_kill(proc);
             pfz__proc_wait(proc, -1, &ended);
         }
+        ended.pid = pfz__proc_pid(proc);
         pfz__proc_destroy(proc);
     }
     if (how != NULL)

@@ -17,6 +17,7 @@
 #include "coverage.h"
 #include "mutator.h"
 #include "platform.h"
+#include "report.h"
 #include "rpc.h"
 #include "scheduler.h"
 #include "wire.h"
@@ -77,12 +78,16 @@ static void on_free(const volatile void *p)
         leak_frees++;
 }
 
-/* Runs the value in the region once. */
-static inline void run_value(server_t *s, size_t size)
+/* Runs the value in the region once. Returns what the target returned (-1:
+ * not to be added to the corpus). A target that wrote into its input is a
+ * finding (reported here, the process ends while the heartbeat says
+ * "running", so the coordinator saves the input as a crash). */
+static inline int run_value(server_t *s, size_t size)
 {
     pfz__shm_hdr_t *hdr = s->hdr;
     uint64_t seq = hdr->exec_seq + 1;
     uint8_t *copy = malloc(size ? size : 1);
+    int rc;
 
     if (copy == NULL) {
         static const char msg[] = "==portfuzz== worker: out of memory copying the input\n";
@@ -96,12 +101,15 @@ static inline void run_value(server_t *s, size_t size)
         leak_mallocs = leak_frees = 0;
         leak_counting = 1;
     }
-    s->opts->target(copy, size);
+    rc = pfz__call_target(s->opts->target, copy, size);
     leak_counting = 0;
     pfz__cov_set_running(0);
+    if (pfz__input_overwritten(PFZ__SHM_VALUE(hdr), copy, size))
+        pfz__report_overwritten_and_exit();
     hdr->exec_seq = seq + 1;
     hdr->exec_count++;
     free(copy);
+    return rc;
 }
 
 static apr_status_t reply(server_t *s, uint32_t status)
@@ -206,7 +214,7 @@ static apr_status_t fuzz_loop(server_t *s)
     size_t n, size, osize = 0, i, bidx = 0, bsize = 0, nowned = 0;
     const uint8_t *base, *other = NULL;
     const uint32_t *owned = NULL;
-    int reduce = (s->call.flags & PFZ__FUZZF_REDUCE) != 0, smaller, retried;
+    int reduce = (s->call.flags & PFZ__FUZZF_REDUCE) != 0, smaller, retried, rejected;
     int i2s = s->opts->use_cmp;
     size_t nwide;
 
@@ -240,7 +248,7 @@ static apr_status_t fuzz_loop(server_t *s)
     again:
         hdr->value_len = size;
         nwide = pfz__torc.nwide;
-        run_value(s, size);
+        rejected = run_value(s, size) == -1;
         execs++;
         if (leak_detect && leak_mallocs > leak_frees && pfz__leak_check()) {
             /* The value in the region leaks: reported, never added. */
@@ -254,8 +262,15 @@ static apr_status_t fuzz_loop(server_t *s)
          * that still reaches every feature the base owns can take its place.
          * Asked before the collection clears the counters; most mutants fail
          * on the first feature checked. */
-        smaller = nowned > 0 && size < bsize && pfz__cov_has_all(owned, nowned);
-        n = pfz__cov_collect(&s->known, s->feat, FEATURE_SCRATCH, 1);
+        smaller = !rejected && nowned > 0 && size < bsize && pfz__cov_has_all(owned, nowned);
+        if (rejected) {
+            /* The target returned -1: "do not add this input to the
+             * corpus" (libFuzzer's contract), whatever it reached. */
+            pfz__cov_reset();
+            n = 0;
+        } else {
+            n = pfz__cov_collect(&s->known, s->feat, FEATURE_SCRATCH, 1);
+        }
         if (step && ++s->since_new > step && max_len < cap) {
             s->cur_len = max_len = PFZ_MIN(cap, max_len + lg);
             lg = PFZ_MAX(log2_floor(max_len), (size_t)1);
@@ -318,10 +333,19 @@ static apr_status_t run_once(server_t *s)
     uint64_t t0;
     size_t n;
 
+    int rc;
+
     pfz__cov_reset();
     t0 = pfz__now_us();
-    run_value(s, (size_t)PFZ_MIN(s->hdr->value_len, s->hdr->value_capacity));
+    rc = run_value(s, (size_t)PFZ_MIN(s->hdr->value_len, s->hdr->value_capacity));
     s->reply.exec_us = pfz__now_us() - t0;
+    if (rc == -1) {
+        /* "Do not add this input to the corpus": a seed is not either. */
+        pfz__cov_reset();
+        s->reply.execs = 1;
+        s->reply.elapsed_us = s->reply.exec_us;
+        return reply(s, PFZ__RS_REJECTED);
+    }
     n = collect_all(s);
     if (pfz__u32vec_reserve(&s->reply.features, n) != APR_SUCCESS)
         return APR_ENOMEM;

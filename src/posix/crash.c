@@ -57,11 +57,15 @@
 /* A sanitizer runtime, when linked, prints (and symbolizes) better than we
  * can; weak, so NULL in uninstrumented builds. */
 void __sanitizer_print_stack_trace(void) __attribute__((weak));
+void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t out_size)
+    __attribute__((weak));
 
 static const int deadly[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 static pthread_t target_thread;
 static volatile sig_atomic_t forwarded; /* a request passed on to target_thread */
 static volatile sig_atomic_t dying;     /* a deadly signal is being reported */
+static const void *volatile stack_cut;  /* see pfz__stack_set_bottom */
+static int crash_exit_code;             /* reproduction: exit with this after a report */
 
 /* ---------------------------------------------------- raw line output */
 
@@ -183,22 +187,22 @@ static void put_location(line_t *b, void *pc, int is_return_address)
 
 /* The stack of the calling thread from the interrupted instruction down, in
  * the sanitizers' format ("    #N 0xADDR in SYMBOL (MODULE+0xOFF)"), which
- * is what signature.c reads. With a sanitizer runtime linked, its own
- * (symbolized) printer is used instead. */
-static void print_stack(void *uctx)
+ * is what signature.c and ClusterFuzz read. It ends at the fuzz target's
+ * entry: the frames below it (the engine's loop, main) are not the bug's,
+ * and libFuzzer's own frames there are ones ClusterFuzz ignores by name, so
+ * printing ours would change the crash state of the same bug. With a
+ * sanitizer runtime linked, its symbolizer names the frames. `skip` frames
+ * above the interrupted instruction (or, without one, above the caller's
+ * caller) are ours and left out too. */
+__attribute__((noinline)) static void print_stack(void *uctx, int skip)
 {
 #ifdef PFZ_HAVE_BACKTRACE
     void *frames[MAX_FRAMES];
     void *pc = interrupted_pc(uctx);
+    const void *cut = stack_cut;
     line_t b;
-    int n, i, first = -1, shown = 0;
-#endif
+    int n, i, first = -1, shown = 0, last;
 
-    if (__sanitizer_print_stack_trace != NULL) {
-        __sanitizer_print_stack_trace();
-        return;
-    }
-#ifdef PFZ_HAVE_BACKTRACE
     n = backtrace(frames, MAX_FRAMES);
     for (i = 0; pc != NULL && i < n; i++)
         if (frames[i] == pc) {
@@ -211,7 +215,7 @@ static void print_stack(void *uctx)
          * follows the kernel's trampoline, which is frame 2 when backtrace is
          * called here, from the handler (frame 0), frame 1 being the
          * trampoline. */
-        first = n > 2 ? 2 : n;
+        first = n > skip ? skip : n;
         if (pc != NULL) {
             put_str(&b, "    #0 ");
             put_hex(&b, (apr_uint64_t)(apr_uintptr_t)pc);
@@ -221,19 +225,52 @@ static void print_stack(void *uctx)
             shown = 1;
         }
     }
-    for (i = first; i < n; i++) {
+    /* The frame whose return address is `cut` is the engine's caller of the
+     * target's trampoline (pfz__call_target), which is the frame above. */
+    last = n;
+    for (i = first; cut != NULL && i < n; i++)
+        if (frames[i] == cut) {
+            last = i - 1 > first ? i - 1 : i;
+            break;
+        }
+    for (i = first; i < last; i++) {
+        /* Below the interrupted instruction, every frame is a return address. */
+        int ret = i > first || shown;
         put_str(&b, "    #");
         put_dec(&b, (apr_uint64_t)(i - first + shown));
         put_str(&b, " ");
+        if (__sanitizer_symbolize_pc != NULL) {
+            char sym[512];
+            sym[0] = '\0';
+            __sanitizer_symbolize_pc((char *)frames[i] - (ret ? 1 : 0), "%p %F %L", sym, sizeof sym);
+            if (sym[0] != '\0') {
+                put_str(&b, sym);
+                flush_line(&b);
+                continue;
+            }
+        }
         put_hex(&b, (apr_uint64_t)(apr_uintptr_t)frames[i]);
         put_str(&b, " ");
-        /* Below the interrupted instruction, every frame is a return address. */
-        put_location(&b, frames[i], i > first || shown);
+        put_location(&b, frames[i], ret);
         flush_line(&b);
     }
 #else
     (void)uctx;
+    (void)skip;
+    if (__sanitizer_print_stack_trace != NULL)
+        __sanitizer_print_stack_trace();
 #endif
+}
+
+void pfz__stack_set_bottom(const void *caller_pc)
+{
+    stack_cut = caller_pc;
+}
+
+void pfz__print_stack_here(int skip)
+{
+    /* Frame 0 is print_stack, 1 this function: the caller is frame 2. */
+    print_stack(NULL, 2 + (skip > 0 ? skip : 0));
 }
 
 /* --------------------------------------------------------- deadly signals */
@@ -254,7 +291,13 @@ static void pfz__on_deadly_signal(int signo, siginfo_t *si, void *uctx)
         put_pid_banner(&b);
         put_str(&b, "ERROR: libFuzzer: deadly signal");
         flush_line(&b);
-        print_stack(uctx);
+        print_stack(uctx, 2);
+        put_str(&b, "SUMMARY: libFuzzer: deadly signal");
+        flush_line(&b);
+        /* Reproduction ends as libFuzzer does, with -error_exitcode; a
+         * worker dies of the signal, which the coordinator classifies. */
+        if (crash_exit_code != 0)
+            _exit(crash_exit_code);
     }
     /* Die of the same signal: the coordinator classifies the death from it.
      * The signal is blocked while we run, so raise() leaves it pending and it
@@ -319,7 +362,7 @@ static void pfz__on_stack_request(int signo, siginfo_t *si, void *uctx)
     put_str(&b, why);
     put_str(&b, "):");
     flush_line(&b);
-    print_stack(uctx);
+    print_stack(uctx, 2);
     hold_for_kill();
 done:
     errno = saved_errno;
@@ -373,6 +416,17 @@ void pfz__crash_reports_install(void)
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
     if (is_default(PFZ__STACK_SIGNAL))
         sigaction(PFZ__STACK_SIGNAL, &sa, NULL);
+}
+
+void pfz__reproduce_process_setup(int exit_code)
+{
+    crash_exit_code = exit_code;
+    pfz__crash_reports_install();
+}
+
+long pfz__self_pid(void)
+{
+    return (long)getpid();
 }
 
 apr_status_t pfz__crash_request_stack(long pid, int why)

@@ -9,10 +9,12 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include <apr_strings.h>
 
@@ -162,7 +164,42 @@ int pfz__leak_hooks_install(pfz__malloc_hook_fn m, pfz__free_hook_fn f)
     return __sanitizer_install_malloc_and_free_hooks(m, f) != 0;
 }
 
+int pfz__malloc_hooks_install(pfz__malloc_hook_fn m, pfz__free_hook_fn f)
+{
+    return __sanitizer_install_malloc_and_free_hooks != NULL &&
+           __sanitizer_install_malloc_and_free_hooks(m, f) != 0;
+}
+
 int pfz__leak_check(void)
 {
     return __lsan_do_recoverable_leak_check != NULL && __lsan_do_recoverable_leak_check() != 0;
+}
+
+apr_status_t pfz__self_rss(apr_uint64_t *rss_bytes)
+{
+    /* /proc/self/statm where it exists (the current size, as the watchdog
+     * samples a worker); else the peak, which only grows: enough to see a
+     * limit passed. */
+    char buf[128];
+    unsigned long long size = 0, pages = 0;
+    long page = sysconf(_SC_PAGESIZE);
+    FILE *f = fopen("/proc/self/statm", "r");
+
+    *rss_bytes = 0;
+    if (f != NULL) {
+        int ok = fgets(buf, sizeof buf, f) != NULL && sscanf(buf, "%llu %llu", &size, &pages) == 2;
+        fclose(f);
+        if (ok) {
+            *rss_bytes = (apr_uint64_t)pages * (apr_uint64_t)(page > 0 ? page : 4096);
+            return APR_SUCCESS;
+        }
+    }
+    {
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) != 0)
+            return APR_FROM_OS_ERROR(errno);
+        /* Kilobytes (bytes on macOS, where this over-reports: safe). */
+        *rss_bytes = (apr_uint64_t)ru.ru_maxrss * 1024u;
+    }
+    return APR_SUCCESS;
 }

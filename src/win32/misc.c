@@ -229,6 +229,13 @@ void pfz__win32_complain(const char *what)
 /* ------------------------------------------------- leak detection (LSan) */
 
 /* No LeakSanitizer on Windows (MSVC's ASan has none): leak detection is off. */
+int pfz__malloc_hooks_install(pfz__malloc_hook_fn m, pfz__free_hook_fn f)
+{
+    (void)m;
+    (void)f;
+    return 0;
+}
+
 int pfz__leak_hooks_install(pfz__malloc_hook_fn m, pfz__free_hook_fn f)
 {
     (void)m;

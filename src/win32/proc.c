@@ -1313,3 +1313,46 @@ void pfz__worker_process_setup(void)
     previous_filter = SetUnhandledExceptionFilter(on_unhandled_exception);
     signal(SIGABRT, pfz__on_sigabrt);
 }
+
+/* Reproduction on Windows: the worker's set-up (exception reporter, no error
+ * dialogs); a crash ends the process with its exception code, as a worker's
+ * does (non-zero, which is what a reproducer's caller checks). */
+void pfz__reproduce_process_setup(int crash_exit_code)
+{
+    (void)crash_exit_code;
+    pfz__worker_process_setup();
+}
+
+void pfz__print_stack_here(int skip)
+{
+    CONTEXT ctx;
+    ULONG_PTR low, high;
+
+    (void)skip; /* the printer starts at the caller of RtlCaptureContext */
+    RtlCaptureContext(&ctx);
+    current_stack_bounds(&low, &high);
+    print_stack(&ctx, low, high, 0);
+}
+
+/* The Win32 stack printer shows every frame (it has no cut yet). */
+void pfz__stack_set_bottom(const void *caller_pc)
+{
+    (void)caller_pc;
+}
+
+apr_status_t pfz__self_rss(apr_uint64_t *rss_bytes)
+{
+    PROCESS_MEMORY_COUNTERS pmc;
+
+    *rss_bytes = 0;
+    memset(&pmc, 0, sizeof(pmc));
+    if (!GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof(pmc)))
+        return APR_FROM_OS_ERROR(GetLastError());
+    *rss_bytes = (apr_uint64_t)pmc.WorkingSetSize;
+    return APR_SUCCESS;
+}
+
+long pfz__self_pid(void)
+{
+    return (long)GetCurrentProcessId();
+}
