@@ -8,6 +8,17 @@ PFZ_JOBS=${PFZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 pfz_say() { printf '==> %s\n' "$*" >&2; }
 pfz_die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
+# Sets SUDO to what runs a command as root ("" when we are root); WHAT says
+# what needs it, for the error message.
+pfz_need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || pfz_die "need root (or sudo) to $1"
+    SUDO=sudo
+  else
+    SUDO=
+  fi
+}
+
 # Installs the Debian packages given (only the missing ones).
 pfz_apt() {
   local missing=() p
@@ -16,16 +27,32 @@ pfz_apt() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   pfz_say "installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || pfz_die "need root (or sudo) to install: ${missing[*]}"
-    SUDO=sudo
-  else
-    SUDO=
-  fi
+  pfz_need_root "install: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q >/dev/null || pfz_die "apt-get update failed"
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
     pfz_die "apt-get install failed for: ${missing[*]}"
+}
+
+# pfz_deb_src PKG: makes `apt-get source PKG` possible. When apt knows no
+# source of PKG: adds deb-src twins of the deb822 entries of debian.sources
+# (if no deb-src entry exists at all) and updates the package lists.
+pfz_deb_src() {
+  local list=/etc/apt/sources.list.d/portfuzz-src.sources
+  apt-cache showsrc "$1" 2>/dev/null | grep -x "Package: $1" >/dev/null && return 0
+  pfz_need_root "update apt's lists for the source package $1"
+  if ! grep -rqsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' \
+      /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    [ -f /etc/apt/sources.list.d/debian.sources ] ||
+      pfz_die "no deb-src entry and no /etc/apt/sources.list.d/debian.sources to derive one from: add a deb-src line for Debian main"
+    pfz_say "adding deb-src entries: $list"
+    { echo "# Added by portfuzz scripts/lib.sh (for apt-get source)"
+      sed -E 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources
+    } | $SUDO tee "$list" >/dev/null
+  fi
+  $SUDO apt-get update -q >/dev/null || pfz_die "apt-get update failed"
+  apt-cache showsrc "$1" 2>/dev/null | grep -x "Package: $1" >/dev/null ||
+    pfz_die "apt knows no source package $1 (check the deb-src entries under /etc/apt)"
 }
 
 # The build needs: a C compiler, autotools, pkg-config, APR and CUnit; clang and

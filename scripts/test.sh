@@ -2,7 +2,9 @@
 # scripts/test.sh -- the whole test suite, from a fresh Debian 12 machine:
 # installs what is missing, then builds and runs every CUnit suite (unit,
 # cross-process, stress, end-to-end) with gcc, with clang, and with clang +
-# ThreadSanitizer, and finally the Windows build under Wine (scripts/test-windows.sh).
+# ThreadSanitizer, real projects' libFuzzer harnesses built the OSS-Fuzz way
+# against the clang build (scripts/real-harnesses.sh), and finally the Windows
+# build under Wine (scripts/test-windows.sh).
 # Usage: ./scripts/test.sh [--quick]   (--quick: gcc build only)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -36,6 +38,16 @@ run_check "$B/gcc" gcc
 if [ $quick = 0 ]; then
   pfz_build "$B/clang" CC=clang --enable-werror
   run_check "$B/clang" clang
+  # Real projects' own harnesses, linked the OSS-Fuzz way against this build.
+  pfz_say "real projects' harnesses (scripts/real-harnesses.sh)"
+  "$PFZ_TOP/scripts/real-harnesses.sh" "$B/clang"
+  # OSS-Fuzz / ClusterFuzz / ClusterFuzzLite, as they drive a libFuzzer
+  # target (tests/clusterfuzz.sh says what is checked).
+  pfz_apt zip unzip
+  pfz_say "the libFuzzer contract, driven as ClusterFuzz drives it (tests/clusterfuzz.sh)"
+  "$PFZ_TOP/tests/clusterfuzz.sh" "$B/clusterfuzz" >"$B/clusterfuzz.log" 2>&1 ||
+    { tail -150 "$B/clusterfuzz.log" >&2; pfz_die "tests/clusterfuzz.sh failed (log: $B/clusterfuzz.log)"; }
+  tail -1 "$B/clusterfuzz.log" >&2
   pfz_build "$B/tsan" CC=clang --enable-tsan
   # report_signal_unsafe=0: a worker's deadly-signal handler prints the stack
   # with the sanitizer's own __sanitizer_print_stack_trace (which allocates),

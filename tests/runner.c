@@ -661,6 +661,7 @@ static void register_all(void)
     pfz_test_register_shm();
     pfz_test_register_client();
     pfz_test_register_dict();
+    pfz_test_register_mergectl();
     pfz_test_register_mutator();
     pfz_test_register_coverage();
     pfz_test_register_sched();

@@ -1,5 +1,5 @@
 /* test-coverage.c -- the SanitizerCoverage runtime: counter registration,
- * feature bucketing, `known` filtering, reset, trace-pc-guard, gcc trace-pc,
+ * feature bucketing, `known` filtering, reset, trace-pc-guard, bool flags, gcc trace-pc,
  * value profile, the comparison table, and the feature set. The runner is not
  * instrumented, so the tests play the compiler: they register fake counter
  * arrays and call the callbacks themselves. */
@@ -12,6 +12,7 @@
 /* The callbacks (declared by no header: the compiler emits the calls). */
 void __sanitizer_cov_8bit_counters_init(uint8_t *start, uint8_t *stop);
 void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop);
+void __sanitizer_cov_bool_flag_init(uint8_t *start, uint8_t *stop);
 void __sanitizer_cov_trace_pc_guard(uint32_t *guard);
 void __sanitizer_cov_trace_pc(void);
 void __sanitizer_cov_trace_cmp4(uint32_t a, uint32_t b);
@@ -178,6 +179,26 @@ static void test_pc_guard(void)
     CU_ASSERT_EQUAL(out[1] / 8 - out[0] / 8, 2);
 }
 
+/* inline-bool-flag: the flags are a region like counters; a set flag is one
+ * feature (bucket "once"), and reset clears the flags for the next run. */
+static void test_bool_flags(void)
+{
+    static uint8_t flags[9];
+    uint32_t out[8];
+    size_t n, before;
+    pfz__cov_reset();
+    before = pfz__cov_counters();
+    __sanitizer_cov_bool_flag_init(flags, flags + 9);
+    CU_ASSERT_EQUAL(pfz__cov_counters(), before + 9);
+    flags[3] = 1;
+    flags[8] = 1;
+    n = pfz__cov_collect(NULL, out, 8, 1);
+    CU_ASSERT_FATAL(n == 2);
+    CU_ASSERT_EQUAL(out[0] % 8, 0);
+    CU_ASSERT_EQUAL(out[1] / 8 - out[0] / 8, 5);
+    CU_ASSERT(flags[3] == 0 && flags[8] == 0);
+}
+
 static volatile int sink;
 /* The store after the call keeps it from becoming a tail call (which would
  * make the return address the caller's). */
@@ -280,6 +301,7 @@ void pfz_test_register_coverage(void)
 {
     CU_pSuite s = pfz_test_suite("coverage");
     PFZ_TEST_ADD(s, test_bucketing);
+    PFZ_TEST_ADD(s, test_bool_flags);
     PFZ_TEST_ADD(s, test_known_and_reset);
     PFZ_TEST_ADD(s, test_has_all);
     PFZ_TEST_ADD(s, test_double_registration);

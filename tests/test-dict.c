@@ -105,10 +105,21 @@ static void test_parse_errors(void)
         memset(text, 'a', sizeof text);
         text[0] = '"';
         text[130] = '"';
-        CU_ASSERT_EQUAL(pfz__dict_parse(&d, text, 131, "long", err, sizeof err, p), PFZ_EFORMAT);
+        const char *const *notes;
+        /* Skipped, not fatal: the note names the line; the other lines are kept. */
+        memcpy(text + 131, "\n\"ok\"\n", 6);
+        CU_ASSERT_EQUAL_FATAL(pfz__dict_parse(&d, text, 137, "long", err, sizeof err, p), APR_SUCCESS);
+        CU_ASSERT_EQUAL(pfz__dict_count(d), 1);
+        CU_ASSERT_EQUAL_FATAL(pfz__dict_notes(d, &notes), 1);
+        CU_ASSERT(strncmp(notes[0], "long:1: ", 8) == 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(notes[0], "129 bytes"));
+        /* A too-long value that is also malformed is still an error. */
+        CU_ASSERT_EQUAL(pfz__dict_parse(&d, text, 130, "long", err, sizeof err, p), PFZ_EFORMAT);
         CU_ASSERT(strncmp(err, "long:1: ", 8) == 0);
         text[129] = '"'; /* 128 bytes: fine */
-        CU_ASSERT_EQUAL(pfz__dict_parse(&d, text, 130, "long", err, sizeof err, p), APR_SUCCESS);
+        CU_ASSERT_EQUAL_FATAL(pfz__dict_parse(&d, text, 130, "long", err, sizeof err, p), APR_SUCCESS);
+        CU_ASSERT_EQUAL(pfz__dict_count(d), 1);
+        CU_ASSERT_EQUAL(pfz__dict_notes(d, &notes), 0);
     }
     apr_pool_destroy(p);
 }

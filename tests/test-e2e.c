@@ -13,6 +13,10 @@
 #ifdef _WIN32
 #include <apr_env.h>
 #include <windows.h>
+#else
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #endif
 
 #include "tests.h"
@@ -558,8 +562,7 @@ static void test_bad_command_lines(void)
     const char *dir = scratch("usage");
     const char *target = pfz_test_target("tests/targets/crash_on_input");
     static const char *const bad[][2] = {
-        {"-no_such_flag=1", "no_such_flag"}, {"-runs=many", "-runs"}, {"-workers=-3", "-workers"},
-        {"-timeout", "-timeout"}, {"-max_len=99999999999", "-max_len"},
+        {"-runs=many", "-runs"}, {"-workers=-3", "-workers"}, {"-max_len=99999999999", "-max_len"},
     };
     size_t i;
 
@@ -998,8 +1001,9 @@ static void test_hostile_forked_child_holds_pipe(void)
         CU_ASSERT(pid_gone(pid[i]));
 }
 
-/* The same with a daemon that left the worker's process group: out of the
- * engine's reach, and yet it cannot stall the run. */
+/* The same with a daemon that left the worker's process group: it cannot
+ * stall the run, and on Linux (the coordinator is a child subreaper) it is
+ * killed once the worker is gone. */
 static void test_hostile_daemon_holds_pipe(void)
 {
     static const char *const in[] = {"!DC", NULL};
@@ -1016,8 +1020,13 @@ static void test_hostile_daemon_holds_pipe(void)
     r = hostile_run("daemon", in, flags, env, &dir);
     expect_engine_finding(&r, dir, "!DC", "SEGV");
     n = noted_pids(pids, pid, 8);
-    for (i = 0; i < n; i++)
+    CU_ASSERT(n >= 1);
+    for (i = 0; i < n; i++) {
+#ifdef __linux__
+        CU_ASSERT(pid_gone(pid[i]));
+#endif
         kill((pid_t)pid[i], SIGKILL);
+    }
 }
 
 static void test_hostile_closes_channels(void)
@@ -1363,6 +1372,588 @@ static void test_sigkill_leaves_no_files(void)
 #endif
 }
 
+/* ------------------------------------------------- ossfuzz_link suite
+ *
+ * Harnesses built exactly the way OSS-Fuzz's build scripts build them:
+ * compile flags only at compile time ($CC $CFLAGS -c), then a separate link
+ * step `$CXX $CXXFLAGS harness.o $LIB_FUZZING_ENGINE` with
+ * LIB_FUZZING_ENGINE=`pkg-config --libs portfuzz` (the build tree's
+ * portfuzz-uninstalled.pc, the installed file's twin). With SANITIZER=none
+ * the link line has no -fsanitize at all, so no sanitizer runtime brings
+ * symbols the instrumentation needs (clang 14's stack-depth TLS variable was
+ * one): libportfuzz alone must define them. POSIX shell and clang only. */
+#ifndef _WIN32
+#define OSS_BASE_FLAGS "-O1 -fno-omit-frame-pointer -gline-tables-only"
+
+/* Runs a /bin/sh script in dir (its commands echoed into r.out). */
+static run_t oss_sh(const char *dir, const char *script)
+{
+    const char *args[] = {"-c", apr_pstrcat(pfz_test_pool, "set -ex\n", script, NULL), NULL};
+    return run_target("/bin/sh", args, NULL, dir, 0, NULL);
+}
+
+/* clang and clang++ (what OSS-Fuzz builds with) are on PATH; else says so. */
+static int oss_have_clang(const char *dir)
+{
+    run_t r = oss_sh(dir, "command -v clang && command -v clang++");
+    if (r.code != 0)
+        fprintf(stderr, "(skipped: no clang/clang++ on PATH, which the OSS-Fuzz build needs) ");
+    return r.code == 0;
+}
+
+/* Builds tests/targets/<src> into dir/harness: `cc cflags -c`, then
+ * `clang++ link_flags harness.o $LIB_FUZZING_ENGINE`. */
+static int oss_build(const char *dir, const char *cc, const char *src, const char *cflags,
+                     const char *link_flags)
+{
+    const char *script = apr_psprintf(
+        pfz_test_pool,
+        "export PKG_CONFIG_PATH='%s'\n"
+        "LIB_FUZZING_ENGINE=$(pkg-config --libs portfuzz)\n"
+        "%s %s -c '%s/tests/targets/%s' -o harness.o\n"
+        "clang++ %s harness.o $LIB_FUZZING_ENGINE -o harness\n",
+        PFZ_BUILDDIR, cc, cflags, PFZ_SRCDIR, src, link_flags);
+    run_t r = oss_sh(dir, script);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    return r.code == 0;
+}
+
+/* Builds the harness OSS-Fuzz's way for one sanitizer and fuzzes it with two
+ * workers until the planted bug is found (exit 77, a crash- artifact); with
+ * ASan the report must be ASan's. */
+static void oss_build_and_find(const char *cc, const char *src, int asan)
+{
+    const char *dir = scratch(asan ? "oss-asan" : "oss-none");
+    const char *cflags = asan ? OSS_BASE_FLAGS " -fsanitize=address -fsanitize=fuzzer-no-link"
+                              : OSS_BASE_FLAGS " -fsanitize=fuzzer-no-link";
+    /* OSS-Fuzz links with its CXXFLAGS; for SANITIZER=none we give it none
+     * of the -fsanitize flags (a CMake/Makefile project whose link step
+     * never sees the compile options). */
+    const char *link_flags = asan ? cflags : OSS_BASE_FLAGS;
+    const char *args[] = {"-workers=2", "-seed=1", "-max_total_time=90", "-minimize_crash=0",
+                          apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), NULL};
+    run_t r;
+    int ok;
+
+    if (!oss_have_clang(dir) || !oss_build(dir, cc, src, cflags, link_flags))
+        return;
+    r = run_target(apr_pstrcat(pfz_test_pool, dir, "/harness", NULL), args, NULL, dir, 0, NULL);
+    ok = r.code == 77 && artifacts(dir, "crash-")->nelts >= 1;
+    CU_ASSERT(ok);
+    /* Instrumented: the run found edges, and never said otherwise. */
+    CU_ASSERT_PTR_NULL(strstr(r.out, "no coverage instrumentation"));
+    if (asan)
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "AddressSanitizer: heap-buffer-overflow"));
+    show_on_failure(ok, &r);
+    fprintf(stderr, "(%s %s: %.1fs) ", src, asan ? "address" : "none", r.seconds);
+}
+
+static void test_oss_c_none(void) { oss_build_and_find("clang", "ossfuzz_harness.c", 0); }
+static void test_oss_c_address(void) { oss_build_and_find("clang", "ossfuzz_harness.c", 1); }
+static void test_oss_cxx_none(void) { oss_build_and_find("clang++", "ossfuzz_harness.cc", 0); }
+static void test_oss_cxx_address(void) { oss_build_and_find("clang++", "ossfuzz_harness.cc", 1); }
+
+/* Every -fsanitize-coverage= mode clang has: each object links with the plain
+ * line (no sanitizer on it) and the fuzzer runs a file. A mode this clang does
+ * not know fails the compile, which is the point: a newer clang's new mode
+ * needs its callbacks here. */
+static void test_oss_every_coverage_mode(void)
+{
+    static const char *const modes[] = {
+        "trace-pc", "trace-pc-guard", "trace-pc-guard,pc-table", "inline-8bit-counters",
+        "inline-8bit-counters,pc-table", "inline-bool-flag,pc-table", "stack-depth",
+        "trace-pc-guard,trace-cmp,trace-div,trace-gep,indirect-calls",
+        "inline-8bit-counters,trace-loads,trace-stores",
+        "inline-8bit-counters,pc-table,trace-cmp,indirect-calls,stack-depth", NULL};
+    const char *dir = scratch("oss-modes");
+    const char *fine = apr_pstrcat(pfz_test_pool, dir, "/fine", NULL);
+    const char *rargs[] = {fine, NULL};
+    int i;
+
+    if (!oss_have_clang(dir))
+        return;
+    CU_ASSERT_EQUAL_FATAL(pfz__write_atomic(fine, "FUZ?", 4, pfz_test_pool), APR_SUCCESS);
+    for (i = 0; modes[i] != NULL; i++) {
+        const char *cflags =
+            apr_pstrcat(pfz_test_pool, OSS_BASE_FLAGS " -fsanitize-coverage=", modes[i], NULL);
+        run_t r;
+        if (!oss_build(dir, "clang", "ossfuzz_harness.c", cflags, OSS_BASE_FLAGS)) {
+            fprintf(stderr, "(mode %s did not build) ", modes[i]);
+            continue;
+        }
+        r = run_target(apr_pstrcat(pfz_test_pool, dir, "/harness", NULL), rargs, NULL, dir, 0,
+                       NULL);
+        CU_ASSERT_EQUAL(r.code, 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "Running:"));
+        if (r.code != 0)
+            fprintf(stderr, "(mode %s) ", modes[i]);
+        show_on_failure(r.code == 0, &r);
+    }
+}
+#endif
+
+/* ------------------------------------- libFuzzer's contract (ClusterFuzz) */
+
+/* 1 if dir exists (as anything). */
+static int exists(const char *path)
+{
+    apr_finfo_t fi;
+    return apr_stat(&fi, path, APR_FINFO_TYPE, pfz_test_pool) == APR_SUCCESS;
+}
+
+static int count_files(const char *dir)
+{
+    apr_array_header_t *files = apr_array_make(pfz_test_pool, 8, sizeof(const char *));
+    pfz__list_files_for_test(files, dir);
+    return files->nelts;
+}
+
+/* 1 if a file of dir holds exactly content. */
+static int has_content(const char *dir, const char *content)
+{
+    apr_array_header_t *files = apr_array_make(pfz_test_pool, 8, sizeof(const char *));
+    int i, found = 0;
+
+    pfz__list_files_for_test(files, dir);
+    for (i = 0; i < files->nelts; i++) {
+        uint8_t *d;
+        size_t n;
+        if (pfz__read_file(APR_ARRAY_IDX(files, i, const char *), &d, &n, 1 << 20, pfz_test_pool) != APR_SUCCESS)
+            continue;
+        found |= n == strlen(content) && memcmp(d, content, n) == 0;
+        free(d);
+    }
+    return found;
+}
+
+/* ClusterFuzz's stats.py reads the last line matching
+ *   MERGE-OUTER:\s+\d+\s+new files with\s+(\d+)\s+new features added;\s+(\d+)\s+new coverage edges.*
+ * Here the line must also be exactly libFuzzer's, nothing after it. Returns
+ * 1 and the three numbers, or 0. */
+static int merge_outer(const char *out, int *files, int *feats, int *edges)
+{
+    const char *p = out, *last = NULL;
+    char want[160];
+    size_t len;
+
+    for (; (p = strstr(p, "MERGE-OUTER: ")) != NULL; p++)
+        if (strstr(p, " new files with ") != NULL && strchr(p, '\n') > strstr(p, " new files with "))
+            last = p;
+    if (last == NULL || sscanf(last, "MERGE-OUTER: %d new files with %d new features added; %d new coverage edges",
+                               files, feats, edges) != 3)
+        return 0;
+    len = (size_t)(strchr(last, '\n') - last);
+    if (len > 0 && last[len - 1] == '\r')
+        len--; /* Windows: stderr is a text stream */
+    snprintf(want, sizeof want, "MERGE-OUTER: %d new files with %d new features added; %d new coverage edges",
+             *files, *feats, *edges);
+    return len == strlen(want) && memcmp(last, want, len) == 0;
+}
+
+/* Flags ClusterFuzz passes that portfuzz does not know warn in libFuzzer's
+ * words and the run goes on; "--" arguments are ignored, never a directory;
+ * a dictionary word over the limit is skipped with a warning naming the line. */
+static void test_cli_unknown_flags_warn(void)
+{
+    const char *dir = scratch("cli-flags");
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *dict = apr_pstrcat(pfz_test_pool, dir, "/words.dict", NULL);
+    char longword[300];
+    const char *args[] = {"-cleanse_crash=1", "-data_flow_trace=/nowhere", "-focus_function=f", "--runs=5", "--",
+                          apr_pstrcat(pfz_test_pool, "-dict=", dict, NULL),
+                          "-workers=1", "-seed=3", "-runs=300", "-max_len=4", corpus, NULL};
+    run_t r;
+
+    memset(longword, 'w', sizeof longword);
+    memcpy(longword, "\"", 1);
+    memcpy(longword + 201, "\"\n\"ok\"\n", 8); /* line 1: 200 bytes; line 2: fine */
+    CU_ASSERT_EQUAL(pfz__write_atomic(dict, longword, strlen(longword), pfz_test_pool), APR_SUCCESS);
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "WARNING: unrecognized flag '-cleanse_crash=1'; use -help=1 to list all flags"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "WARNING: unrecognized flag '-focus_function=f'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "INFO: ignoring '--runs=5'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "did you mean '-runs=5' (single dash)?"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "words.dict:1: value of 200 bytes skipped"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "Done 300 runs"));
+    /* Neither "--" nor "--runs=5" became a corpus directory. */
+    CU_ASSERT(!exists(apr_pstrcat(pfz_test_pool, dir, "/--", NULL)));
+    CU_ASSERT(!exists(apr_pstrcat(pfz_test_pool, dir, "/--runs=5", NULL)));
+}
+
+/* A missing positional path is an error naming it (nothing is created);
+ * a missing first one is the output corpus: created, saying so. */
+static void test_cli_missing_paths(void)
+{
+    const char *dir = scratch("cli-paths");
+    const char *out = apr_pstrcat(pfz_test_pool, dir, "/out", NULL);
+    const char *typo = apr_pstrcat(pfz_test_pool, dir, "/seeds-typo", NULL);
+    const char *bad[] = {"-workers=1", "-runs=10", out, typo, NULL};
+    const char *good[] = {"-workers=1", "-runs=10", out, NULL};
+    run_t r;
+
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), bad, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "seeds-typo' does not exist"));
+    CU_ASSERT(!exists(out) && !exists(typo));
+    show_on_failure(r.code == 1, &r);
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), good, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, apr_psprintf(pfz_test_pool, "INFO: the output corpus directory '%s' "
+                                                       "did not exist; created it", out)));
+    CU_ASSERT(exists(out));
+    show_on_failure(r.code == 0, &r);
+}
+
+#ifndef _WIN32
+static const char *fifo_path;
+static const char *fifo_content;
+static size_t fifo_len;
+
+/* during_run: feeds the FIFO once its reader opened it (bounded: 60 s). */
+static void feed_fifo(const char *dir)
+{
+    apr_time_t deadline = apr_time_now() + apr_time_from_sec(60);
+    int fd = -1;
+
+    (void)dir;
+    while (fd < 0 && apr_time_now() < deadline) {
+        fd = open(fifo_path, O_WRONLY | O_NONBLOCK); /* ENXIO until a reader opens it */
+        if (fd < 0)
+            apr_sleep(20000);
+    }
+    CU_ASSERT_FATAL(fd >= 0);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    CU_ASSERT_EQUAL(write(fd, fifo_content, fifo_len), (ssize_t)fifo_len);
+    close(fd);
+}
+#endif
+
+/* A positional FIFO (as <(...) or /dev/fd/N gives) is read to its end as an
+ * input file: the target gets all 100002 bytes (more than a pipe holds). */
+static void test_cli_fifo_positional(void)
+{
+#ifdef _WIN32
+    fprintf(stderr, "(skipped: POSIX FIFOs) ");
+#else
+    const char *dir = scratch("cli-fifo");
+    const char *rec = apr_pstrcat(pfz_test_pool, dir, "/recorded", NULL);
+    const char *env[] = {apr_pstrcat(pfz_test_pool, "PFZ_TEST_RECORD=", rec, NULL), NULL};
+    char *content = apr_palloc(pfz_test_pool, 100002);
+    const char *args[2];
+    uint8_t *got;
+    size_t n;
+    run_t r;
+
+    fifo_path = apr_pstrcat(pfz_test_pool, dir, "/input.fifo", NULL);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(fifo_path, 0600), 0);
+    memset(content, 'p', 100002);
+    memcpy(content, "!C", 2); /* kinds crashes on it, recording what it got */
+    fifo_content = content;
+    fifo_len = 100002;
+    args[0] = fifo_path;
+    args[1] = NULL;
+    during_run = feed_fifo;
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, env, dir, 0, NULL);
+    during_run = NULL;
+    CU_ASSERT(r.code != 0);
+    CU_ASSERT_EQUAL_FATAL(pfz__read_file(rec, &got, &n, 1 << 20, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT(n == 100002 && memcmp(got, content, n) == 0);
+    show_on_failure(n == 100002, &r);
+    free(got);
+#endif
+}
+
+/* A FIFO, a link to a FIFO and a dangling link in a corpus directory are
+ * skipped with a warning: start-up never blocks on them. */
+static void test_cli_fifo_in_corpus_skipped(void)
+{
+#ifdef _WIN32
+    fprintf(stderr, "(skipped: POSIX FIFOs) ");
+#else
+    const char *dir = scratch("cli-fifo-corpus");
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *fifo = apr_pstrcat(pfz_test_pool, dir, "/outside.fifo", NULL);
+    const char *args[] = {"-workers=1", "-runs=200", "-max_len=4", corpus, NULL};
+    run_t r;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    put(corpus, "seed", "ab");
+    CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(apr_pstrcat(pfz_test_pool, corpus, "/inside.fifo", NULL), 0600), 0);
+    CU_ASSERT_EQUAL_FATAL(symlink(fifo, apr_pstrcat(pfz_test_pool, corpus, "/link-to-fifo", NULL)), 0);
+    CU_ASSERT_EQUAL_FATAL(symlink("/nonexistent", apr_pstrcat(pfz_test_pool, corpus, "/dangling", NULL)), 0);
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "link-to-fifo' is not a regular file"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "dangling' is not a regular file"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "Done 200 runs"));
+    show_on_failure(r.code == 0, &r);
+#endif
+}
+
+/* A 2 MiB seed does not make -max_len 2 MiB: derived from the corpus it is
+ * capped at 1 MiB, as libFuzzer caps it; an explicit -max_len rules. */
+static void test_cli_big_seed_max_len(void)
+{
+    const char *dir = scratch("cli-maxlen");
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *args[] = {"-workers=1", "-runs=50", corpus, NULL};
+    const char *args2[] = {"-workers=1", "-runs=50", "-max_len=3000000", corpus, NULL};
+    char *big = apr_palloc(pfz_test_pool, 2u << 20);
+    run_t r;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    memset(big, 'a', 2u << 20);
+    CU_ASSERT_EQUAL_FATAL(pfz__write_atomic(apr_pstrcat(pfz_test_pool, corpus, "/big", NULL), big, 2u << 20,
+                                            pfz_test_pool), APR_SUCCESS);
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "1048576"));
+    CU_ASSERT_PTR_NULL(strstr(r.out, "2097152"));
+    show_on_failure(r.code == 0 && strstr(r.out, "1048576") != NULL, &r);
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), args2, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_PTR_NULL(strstr(r.out, "1048576"));
+}
+
+/* -timeout=0 is no timeout (libFuzzer's meaning): accepted, and no execution
+ * is taken for a hang (a zero limit taken literally would kill every one). */
+static void test_cli_timeout_zero(void)
+{
+    const char *dir = scratch("cli-timeout0");
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *args[] = {"-workers=1", "-seed=4", "-runs=3000", "-max_len=4", "-timeout=0", corpus, NULL};
+    run_t r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, NULL, dir, 0, NULL);
+
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "Done 3000 runs"));
+    CU_ASSERT_EQUAL(artifacts(dir, "timeout-")->nelts, 0);
+    show_on_failure(r.code == 0, &r);
+}
+
+/* ClusterFuzz's two-step merge (engine.py, _minimize_corpus_two_step): step 1
+ * merges the existing corpus into an empty directory with a fresh control
+ * file; the directory is emptied; step 2 merges existing + new with the same
+ * control file. Its stats (new features, new edges) are the differences of
+ * the two MERGE-OUTER lines. */
+static void test_merge_two_step(void)
+{
+    const char *dir = scratch("merge-2step");
+    const char *existing = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *new = apr_pstrcat(pfz_test_pool, dir, "/new", NULL);
+    const char *mout = apr_pstrcat(pfz_test_pool, dir, "/merge-corpus", NULL);
+    const char *mcf = apr_pstrcat(pfz_test_pool, dir, "/MCF", NULL);
+    const char *cfarg = apr_pstrcat(pfz_test_pool, "-merge_control_file=", mcf, NULL);
+    const char *step1[] = {"-timeout=25", "-rss_limit_mb=2560", "-merge=1", cfarg, mout, existing, NULL};
+    const char *step2[] = {"-timeout=25", "-rss_limit_mb=2560", "-merge=1", cfarg, mout, existing, new, NULL};
+    apr_array_header_t *files = apr_array_make(pfz_test_pool, 8, sizeof(const char *));
+    int f1, ft1, e1, f2, ft2, e2, i;
+    uint8_t *cf;
+    size_t n;
+    run_t r;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(existing, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(new, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(mout, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    put(existing, "e1", "abc");
+    put(existing, "e2", "!");
+    put(new, "n1", "!x");   /* new coverage: the switch on data[1] */
+    put(new, "n2", "abd");  /* nothing new */
+    put(new, "n3", "!C");   /* crashes: left out */
+    r = run_target(pfz_test_target("tests/targets/kinds"), step1, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "MERGE-OUTER: 2 files, 0 in the initial corpus, 0 processed earlier"));
+    CU_ASSERT_FATAL(merge_outer(r.out, &f1, &ft1, &e1));
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT(f1 == 2 && ft1 > 0 && e1 > 0);
+    CU_ASSERT_EQUAL(count_files(mout), 2);
+    /* libFuzzer's control file: 2 inputs, none in the (empty) first corpus. */
+    CU_ASSERT_EQUAL_FATAL(pfz__read_file(mcf, &cf, &n, 1 << 20, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT(n > 4 && memcmp(cf, "2\n0\n", 4) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(apr_pstrmemdup(pfz_test_pool, (char *)cf, n), "\nSTARTED 1 "));
+    free(cf);
+
+    pfz__list_files_for_test(files, mout); /* engine_common.recreate_directory */
+    for (i = 0; i < files->nelts; i++)
+        apr_file_remove(APR_ARRAY_IDX(files, i, const char *), pfz_test_pool);
+    r = run_target(pfz_test_target("tests/targets/kinds"), step2, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "reusing coverage information from the given control file"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "MERGE-OUTER: 5 files, 0 in the initial corpus, 2 processed earlier"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "MERGE-INNER: 3 total files; 0 processed earlier; will process 3 files now"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "crashes"));
+    CU_ASSERT_FATAL(merge_outer(r.out, &f2, &ft2, &e2));
+    CU_ASSERT_EQUAL(f2, 3);
+    CU_ASSERT(ft2 > ft1 && e2 > e1); /* new_features, new_edges > 0 */
+    CU_ASSERT_EQUAL(count_files(mout), 3);
+    CU_ASSERT(has_content(mout, "abc") && has_content(mout, "!") && has_content(mout, "!x"));
+    CU_ASSERT(!has_content(mout, "!C") && !has_content(mout, "abd"));
+}
+
+/* libFuzzer's Merge with set_cover_merge on or off, no control file: a corpus
+ * with redundant inputs pruned into an empty directory (ClusterFuzz's
+ * minimize_corpus); the inputs stay as they were. A damaged control file is
+ * an error naming it and saying to delete it. */
+static void test_merge_prune(void)
+{
+    const char *dir = scratch("merge-prune");
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *pruned = apr_pstrcat(pfz_test_pool, dir, "/pruned", NULL);
+    const char *pruned2 = apr_pstrcat(pfz_test_pool, dir, "/pruned2", NULL);
+    const char *bad = apr_pstrcat(pfz_test_pool, dir, "/bad-mcf", NULL);
+    const char *args[] = {"-merge=1", "-timeout=25", pruned, corpus, NULL};
+    const char *args2[] = {"-set_cover_merge=1", pruned2, corpus, NULL};
+    const char *args3[] = {"-merge=1", apr_pstrcat(pfz_test_pool, "-merge_control_file=", bad, NULL), pruned2,
+                           corpus, NULL};
+    int f, ft, e;
+    run_t r;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    put(corpus, "1", "abc");
+    put(corpus, "2", "abd");
+    put(corpus, "3", "abe");
+    put(corpus, "4", "!");
+    put(corpus, "5", "!x");
+    put(corpus, "6", "!y");
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_FATAL(merge_outer(r.out, &f, &ft, &e));
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_EQUAL(f, 3);
+    CU_ASSERT_EQUAL(count_files(pruned), 3);
+    CU_ASSERT(has_content(pruned, "!"));
+    CU_ASSERT_EQUAL(count_files(corpus), 6);
+    { /* no control file left behind: the directory holds corpus, out.txt, pruned */
+        const char *names = dir_entries(dir);
+        CU_ASSERT(strlen(names) == strlen(" corpus out.txt pruned") && strstr(names, " corpus") &&
+                  strstr(names, " out.txt") && strstr(names, " pruned"));
+    }
+    r = run_target(pfz_test_target("tests/targets/kinds"), args2, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_FATAL(merge_outer(r.out, &f, &ft, &e));
+    CU_ASSERT_EQUAL(count_files(pruned2), 3);
+    put(dir, "bad-mcf", "3\n0\na\nb\nc\nSTARTED 0 1\nFT 0 1\nFT 0 2\n");
+    r = run_target(pfz_test_target("tests/targets/kinds"), args3, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "bad-mcf' is damaged"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "delete it"));
+}
+
+#ifndef _WIN32
+static const char *resume_ctl, *resume_wait;
+
+/* during_run: waits (up to 60 s) until resume_ctl holds resume_wait (the
+ * STARTED record of the hanging input). */
+static void wait_for_hang_started(const char *dir)
+{
+    apr_time_t deadline = apr_time_now() + apr_time_from_sec(60);
+
+    (void)dir;
+    while (apr_time_now() < deadline) {
+        uint8_t *d;
+        size_t n;
+        int found = 0;
+        if (pfz__read_file(resume_ctl, &d, &n, 1 << 20, pfz_test_pool) == APR_SUCCESS) {
+            found = strstr(apr_pstrmemdup(pfz_test_pool, (char *)d, n), resume_wait) != NULL;
+            free(d);
+        }
+        if (found)
+            return;
+        apr_sleep(50000);
+    }
+    CU_FAIL("the merge never started the hanging input");
+}
+#endif
+
+/* SIGKILL of the coordinator in the middle of a merge (on an input that
+ * hangs); the same command again resumes from the control file: what was
+ * done is not run again, the input it died on is skipped as libFuzzer does. */
+static void test_merge_resume_after_kill(void)
+{
+#ifdef _WIN32
+    fprintf(stderr, "(skipped: POSIX signals) ");
+#else
+    const char *dir = scratch("merge-resume");
+    const char *in = apr_pstrcat(pfz_test_pool, dir, "/in", NULL);
+    const char *out = apr_pstrcat(pfz_test_pool, dir, "/out", NULL);
+    const char *args[] = {"-merge=1", "-timeout=60", NULL, out, in, NULL};
+    int f, ft, e;
+    run_t r;
+
+    resume_ctl = apr_pstrcat(pfz_test_pool, dir, "/ctl", NULL);
+    resume_wait = "STARTED 2 3\n";
+    args[2] = apr_pstrcat(pfz_test_pool, "-merge_control_file=", resume_ctl, NULL);
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(in, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    /* Run order (size, then name): bx, a, hang, later. */
+    put(in, "bx", "!x");
+    put(in, "a", "abc");
+    put(in, "hang", "!HG");
+    put(in, "later", "!Hxx"); /* the 'H' branch without the hang: new coverage */
+    during_run = wait_for_hang_started;
+    interrupt_signal = 9; /* SIGKILL */
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0.3, NULL);
+    interrupt_signal = 2;
+    during_run = NULL;
+    CU_ASSERT(r.signaled && r.code == 128 + 9);
+    apr_sleep(300000); /* the worker dies with the coordinator (parent-death signal) */
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "hang' will be skipped as unlucky"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "MERGE-INNER: 4 total files; 3 processed earlier; will process 1 files now"));
+    CU_ASSERT_PTR_NULL(strstr(r.out, "hangs")); /* not run again: no 60 s timeout */
+    CU_ASSERT_FATAL(merge_outer(r.out, &f, &ft, &e));
+    CU_ASSERT_EQUAL(f, 3);
+    CU_ASSERT(has_content(out, "!x") && has_content(out, "abc") && has_content(out, "!Hxx"));
+    CU_ASSERT(!has_content(out, "!HG"));
+    CU_ASSERT(r.seconds < 30);
+#endif
+}
+
+/* Ctrl-C in the middle of a merge (on an input that hangs) is not the
+ * input's fault: the control file loses its STARTED record, and the merge
+ * resumed runs it again (here it then hangs for -timeout=1, and is left out). */
+static void test_merge_resume_after_interrupt(void)
+{
+#ifdef _WIN32
+    fprintf(stderr, "(skipped: POSIX signals) ");
+#else
+    const char *dir = scratch("merge-resume-int");
+    const char *in = apr_pstrcat(pfz_test_pool, dir, "/in", NULL);
+    const char *out = apr_pstrcat(pfz_test_pool, dir, "/out", NULL);
+    const char *args[] = {"-merge=1", NULL, "-timeout=60", out, in, NULL};
+    uint8_t *d;
+    size_t n;
+    run_t r;
+
+    resume_ctl = apr_pstrcat(pfz_test_pool, dir, "/ctl", NULL);
+    resume_wait = "STARTED 1 3\n";
+    args[1] = apr_pstrcat(pfz_test_pool, "-merge_control_file=", resume_ctl, NULL);
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(in, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    put(in, "a", "abc");
+    put(in, "hang", "!HG");
+    during_run = wait_for_hang_started;
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0.3, NULL);
+    during_run = NULL;
+    CU_ASSERT_EQUAL(r.code, 72);
+    show_on_failure(r.code == 72, &r);
+    CU_ASSERT_EQUAL_FATAL(pfz__read_file(resume_ctl, &d, &n, 1 << 20, pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_PTR_NULL(strstr(apr_pstrmemdup(pfz_test_pool, (char *)d, n), "STARTED 1"));
+    free(d);
+    args[2] = "-timeout=1";
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "MERGE-INNER: 2 total files; 1 processed earlier; will process 1 files now"));
+    CU_ASSERT_PTR_NULL(strstr(r.out, "unlucky"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "hang' hangs"));
+#endif
+}
+
 void pfz_test_register_e2e(void)
 {
     CU_pSuite s = pfz_test_suite("e2e");
@@ -1394,6 +1985,18 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_exact_artifact_path_keeps_every_finding);
     PFZ_TEST_ADD(s, test_sigkill_leaves_no_files);
 
+    s = pfz_test_suite("libfuzzer");
+    PFZ_TEST_ADD(s, test_cli_unknown_flags_warn);
+    PFZ_TEST_ADD(s, test_cli_missing_paths);
+    PFZ_TEST_ADD(s, test_cli_fifo_positional);
+    PFZ_TEST_ADD(s, test_cli_fifo_in_corpus_skipped);
+    PFZ_TEST_ADD(s, test_cli_big_seed_max_len);
+    PFZ_TEST_ADD(s, test_cli_timeout_zero);
+    PFZ_TEST_ADD(s, test_merge_two_step);
+    PFZ_TEST_ADD(s, test_merge_prune);
+    PFZ_TEST_ADD(s, test_merge_resume_after_kill);
+    PFZ_TEST_ADD(s, test_merge_resume_after_interrupt);
+
     s = pfz_test_suite("hostile");
     PFZ_TEST_ADD(s, test_hostile_slow_init_time_limit);
 #ifndef _WIN32
@@ -1408,6 +2011,15 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_interrupt_latency_minimize);
     PFZ_TEST_ADD(s, test_interrupt_latency_merge);
     PFZ_TEST_ADD(s, test_interrupt_latency_fuzz);
+#endif
+
+    s = pfz_test_suite("ossfuzz_link");
+#ifndef _WIN32
+    PFZ_TEST_ADD(s, test_oss_every_coverage_mode);
+    PFZ_TEST_ADD(s, test_oss_c_none);
+    PFZ_TEST_ADD(s, test_oss_c_address);
+    PFZ_TEST_ADD(s, test_oss_cxx_none);
+    PFZ_TEST_ADD(s, test_oss_cxx_address);
 #endif
 }
 

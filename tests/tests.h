@@ -14,6 +14,7 @@ void pfz_test_register_coverage(void);
 void pfz_test_register_dict(void);
 void pfz_test_register_e2e(void);
 void pfz_test_register_fault(void);
+void pfz_test_register_mergectl(void);
 void pfz_test_register_misc(void);
 void pfz_test_register_mutator(void);
 void pfz_test_register_options(void);

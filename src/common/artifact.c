@@ -49,6 +49,38 @@ apr_status_t pfz__write_atomic(const char *path, const void *data, size_t len, a
     return st;
 }
 
+/* Reads f to its end, up to max bytes: a pipe (<(...), /dev/fd/N) or a
+ * device has no size to go by. */
+static apr_status_t read_stream(apr_file_t *f, uint8_t **out, apr_size_t *got, size_t max)
+{
+    apr_size_t cap = 0, n;
+    uint8_t *buf = NULL, *nb;
+    apr_status_t st = APR_SUCCESS;
+
+    *got = 0;
+    while (st == APR_SUCCESS && *got < max) {
+        if (*got == cap) {
+            cap = cap ? PFZ_MIN(cap * 2, max) : PFZ_MIN((size_t)65536, max);
+            if ((nb = realloc(buf, cap)) == NULL) {
+                st = APR_ENOMEM;
+                break;
+            }
+            buf = nb;
+        }
+        n = cap - *got;
+        st = apr_file_read(f, buf + *got, &n);
+        *got += n;
+    }
+    if (APR_STATUS_IS_EOF(st))
+        st = APR_SUCCESS;
+    if (st != APR_SUCCESS) {
+        free(buf);
+        return st;
+    }
+    *out = buf != NULL ? buf : malloc(1);
+    return *out != NULL ? APR_SUCCESS : APR_ENOMEM;
+}
+
 apr_status_t pfz__read_file(const char *path, uint8_t **data, size_t *len, size_t max,
                             apr_pool_t *pool)
 {
@@ -63,8 +95,18 @@ apr_status_t pfz__read_file(const char *path, uint8_t **data, size_t *len, size_
     st = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, pool);
     if (st != APR_SUCCESS)
         return st;
-    if ((st = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) != APR_SUCCESS) {
+    if ((st = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_TYPE, f)) != APR_SUCCESS &&
+        !APR_STATUS_IS_INCOMPLETE(st)) {
         apr_file_close(f);
+        return st;
+    }
+    if (fi.filetype != APR_REG) {
+        st = read_stream(f, &buf, &got, max);
+        apr_file_close(f);
+        if (st == APR_SUCCESS) {
+            *data = buf;
+            *len = got;
+        }
         return st;
     }
     n = (apr_size_t)PFZ_MIN((apr_off_t)max, fi.size);

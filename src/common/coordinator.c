@@ -510,7 +510,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             }
             a.type = PFZ__CALL_RUN;
             a.value = APR_ARRAY_IDX(c->seeds, seed_idx, pfz__input_t);
-            a.deadline_us = (uint64_t)c->o->timeout * 1000000u + 30000000u;
+            a.deadline_us = pfz__options_deadline_us(c->o, 30000000u, 1);
         } else if (!c->inited) {
             /* Seeds run first: every seed is in the corpus (or reported)
              * before any mutation, as in libFuzzer. The wait is at most one
@@ -547,7 +547,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             }
             a.features = feats.v;
             a.nfeatures = feats.n;
-            a.deadline_us = BATCH_US + (uint64_t)c->o->timeout * 1000000u * 2 + 60000000u;
+            a.deadline_us = pfz__options_deadline_us(c->o, BATCH_US + 60000000u, 2);
         }
         apr_thread_mutex_unlock(c->mu);
 
@@ -623,8 +623,13 @@ static void load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
 
     for (d = 0; d < c->o->ndirs; d++) {
         apr_array_header_t *files = apr_array_make(p, 64, sizeof(const char *));
-        apr_status_t st = pfz__list_files(files, c->o->dirs[d], p);
+        apr_array_header_t *skipped = apr_array_make(p, 4, sizeof(const char *));
+        apr_status_t st = pfz__list_inputs(files, skipped, c->o->dirs[d], p);
         char msg[128];
+
+        for (i = 0; !reload && i < skipped->nelts; i++)
+            pfz__log("WARNING: '%s' is not a regular file (a FIFO, device, socket, or a link to "
+                     "one or to a directory); skipping it", APR_ARRAY_IDX(skipped, i, const char *));
 
         if (st != APR_SUCCESS) {
             if (!reload && !APR_STATUS_IS_ENOENT(st))
@@ -792,7 +797,7 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
         a.value.size = size;
         a.max_len = (uint32_t)size;
         a.time_budget_us = deadline - pfz__now_us();
-        a.deadline_us = a.time_budget_us + (uint64_t)o->timeout * 1000000u + 5000000u;
+        a.deadline_us = pfz__options_deadline_us(o, a.time_budget_us + 5000000u, 1);
         st = pfz__client_call(solo.slot.worker, &a, res);
         if (st != PFZ_EWORKERDIED)
             break; /* no smaller variant crashes (or an error): done */
@@ -848,6 +853,26 @@ static void plot(pfz__coord_t *c, apr_pool_t *p)
     apr_file_close(f);
 }
 
+/* How many workers: -workers, else libFuzzer's -fork=N or -jobs=N, else one
+ * per CPU. libFuzzer runs -fork/-jobs as separate processes (jobs one after
+ * another, each with its own log); here they are N workers of this one
+ * campaign, sharing its corpus, findings and exit status -- said in a line
+ * so that whoever passed them knows. */
+static int campaign_workers(const pfz__options_t *o)
+{
+    int n = o->workers > 0 ? (int)o->workers : o->fork > 0 ? (int)o->fork
+          : o->jobs > 0 ? (int)o->jobs : pfz__cpu_count();
+
+    if (o->fork > 0)
+        pfz__log("INFO: -fork=%d: fuzzing in separate processes: %d portfuzz workers of one "
+                 "campaign, sharing its corpus (no fork-mode jobs)", (int)o->fork, n);
+    if (o->jobs > 0)
+        pfz__log("INFO: -jobs=%d: %d worker processes in one campaign until its first finding "
+                 "(-keep_going=1 to go on); no separate jobs or fuzz-N.log files",
+                 (int)o->jobs, n);
+    return n;
+}
+
 int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
 {
     pfz__coord_t *c;
@@ -862,7 +887,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     c->pool = pool;
     c->start_us = pfz__now_us();
     c->seed = o->seed ? (uint64_t)o->seed : (uint64_t)apr_time_now() ^ (uint64_t)pfz__now_us() << 17;
-    c->nworkers = o->workers > 0 ? (int)o->workers : pfz__cpu_count();
+    c->nworkers = campaign_workers(o);
     c->seeds = apr_array_make(pool, 64, sizeof(pfz__input_t));
     c->signatures = apr_hash_make(pool);
     c->reloaded = apr_hash_make(pool);
@@ -891,14 +916,21 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
         smallest = i == 0 ? n : PFZ_MIN(smallest, n);
         total += n;
     }
-    c->max_len = o->max_len > 0 ? (size_t)o->max_len : PFZ_MAX((size_t)4096, largest);
+    /* As libFuzzer: from the seeds, at least 4096 and at most 1 MiB (a huge
+     * seed must not make every input huge); an explicit -max_len rules. */
+    c->max_len = o->max_len > 0 ? (size_t)o->max_len
+                                : PFZ_MIN(PFZ_MAX((size_t)4096, largest), (size_t)1 << 20);
     if (o->max_len <= 0)
         pfz__log("INFO: -max_len is not provided; libFuzzer will not generate inputs larger than "
                  "%zu bytes", c->max_len);
     for (i = 0; i < c->seeds->nelts; i++) {
         pfz__input_t *in = &APR_ARRAY_IDX(c->seeds, i, pfz__input_t);
-        if (in->size > c->max_len)
+        if (in->size > c->max_len) {
+            uint8_t *small = realloc((void *)(uintptr_t)in->data, c->max_len ? c->max_len : 1);
             in->size = c->max_len;
+            if (small != NULL)
+                in->data = small; /* a 100 MB seed keeps max_len bytes, not 100 MB */
+        }
     }
     nseeds = c->seeds->nelts;
     if (c->seeds->nelts == 0) {
@@ -1052,6 +1084,18 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     if (c->to_minimize != NULL && c->exit_code == (int)o->error_exitcode) {
         pfz__options_t mo = *o;
         mo.exact_artifact_path = NULL; /* that path already holds the crash itself */
+        if (o->max_total_time > 0) {
+            /* -max_total_time bounds the whole run, minimization included:
+             * a runner that stops us at its end (ClusterFuzz: SIGTERM ten
+             * seconds later) must not lose time to it. */
+            int64_t left = o->max_total_time - (int64_t)((pfz__now_us() - c->start_us) / 1000000u);
+            if (left < mo.max_minimize_time)
+                mo.max_minimize_time = left > 0 ? left : 0;
+            if (mo.max_minimize_time == 0)
+                pfz__log("INFO: not minimizing the crash: -max_total_time=%" APR_INT64_T_FMT
+                         " is used up (the crash is saved as found; minimize it with "
+                         "-minimize_crash=1 FILE)", o->max_total_time);
+        }
         pfz__minimize_input(&mo, exe, wargv, c->to_minimize, c->to_minimize_size, pool);
     }
     if (o->plot_data)

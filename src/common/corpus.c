@@ -160,7 +160,8 @@ int pfz__corpus_replace(pfz__corpus_t *c, size_t idx, const uint8_t *data, size_
     return 1;
 }
 
-apr_status_t pfz__list_files(apr_array_header_t *files, const char *dir, apr_pool_t *pool)
+apr_status_t pfz__list_inputs(apr_array_header_t *files, apr_array_header_t *skipped,
+                              const char *dir, apr_pool_t *pool)
 {
     apr_dir_t *d;
     apr_finfo_t fi;
@@ -170,16 +171,30 @@ apr_status_t pfz__list_files(apr_array_header_t *files, const char *dir, apr_poo
         return st;
     while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d) == APR_SUCCESS) {
         const char *path;
+        apr_finfo_t to;
         if (fi.name[0] == '.')
             continue; /* ., .., hidden files and our own .tmp files */
         if (strstr(fi.name, ".tmp.") != NULL)
             continue;
         path = apr_pstrcat(pool, dir, "/", fi.name, NULL);
-        if (fi.filetype == APR_DIR)
-            pfz__list_files(files, path, pool);
-        else if (fi.filetype == APR_REG || fi.filetype == APR_LNK)
+        if (fi.filetype == APR_DIR) {
+            pfz__list_inputs(files, skipped, path, pool);
+        } else if (fi.filetype == APR_REG) {
             APR_ARRAY_PUSH(files, const char *) = path;
+        } else if (fi.filetype == APR_LNK && apr_stat(&to, path, APR_FINFO_TYPE, pool) == APR_SUCCESS &&
+                   to.filetype == APR_REG) {
+            APR_ARRAY_PUSH(files, const char *) = path;
+        } else if (skipped != NULL) {
+            /* A FIFO (or a link to one) would block the open for ever; a
+             * link to a directory may loop; a dangling link has nothing. */
+            APR_ARRAY_PUSH(skipped, const char *) = path;
+        }
     }
     apr_dir_close(d);
     return APR_SUCCESS;
+}
+
+apr_status_t pfz__list_files(apr_array_header_t *files, const char *dir, apr_pool_t *pool)
+{
+    return pfz__list_inputs(files, NULL, dir, pool);
 }

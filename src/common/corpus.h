@@ -62,7 +62,13 @@ int pfz__corpus_replace(pfz__corpus_t *c, size_t idx, const uint8_t *data, size_
 /** 1 if an input with this content is in the corpus. */
 int pfz__corpus_has(const pfz__corpus_t *c, const uint8_t *data, size_t size);
 
-/** Lists the regular files under dir (recursively) into files (char *). */
+/** Lists the regular files under dir (recursively, symbolic links to regular
+ * files included) into files (char *). */
 apr_status_t pfz__list_files(apr_array_header_t *files, const char *dir, apr_pool_t *pool);
+/** The same, and lists in skipped (char *, may be NULL) what is neither a
+ * regular file nor a directory: FIFOs, sockets, devices, links to those, to
+ * directories or to nothing. Opening a FIFO would block start-up. */
+apr_status_t pfz__list_inputs(apr_array_header_t *files, apr_array_header_t *skipped,
+                              const char *dir, apr_pool_t *pool);
 
 #endif

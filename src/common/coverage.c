@@ -15,6 +15,10 @@
  *  - trace-cmp / switch / div / gep: operands go to the TORC for the mutator,
  *    and with -use_value_profile=1 a (caller PC, distance of the operands)
  *    hash sets a bit in the value-profile map.
+ *  - clang inline-bool-flag: one byte flag per edge, registered like counters.
+ *  - everything else clang can emit (stack-depth's __sancov_lowest_stack,
+ *    trace-loads/stores, control-flow tables) is defined so that every
+ *    -fsanitize-coverage= mode links without a sanitizer runtime, unused.
  *  - memcmp/strcmp/...: the sanitizers' interceptors (ASan, TSan, MSan) call
  *    the __sanitizer_weak_hook_* functions defined here; without a sanitizer,
  *    on POSIX, src/posix/intercept.c defines the libc functions in the fuzzer
@@ -192,6 +196,70 @@ void __sanitizer_cov_trace_pc_indir(uintptr_t callee)
 {
     (void)callee;
 }
+
+/* inline-bool-flag: one byte per edge that the instrumented code sets to 1
+ * (never counts), so the flags are one more counter region whose only bucket
+ * is "hit once". bool * in clang's declaration; the same bytes. */
+void __sanitizer_cov_bool_flag_init(uint8_t *start, uint8_t *stop);
+void __sanitizer_cov_bool_flag_init(uint8_t *start, uint8_t *stop)
+{
+    __sanitizer_cov_8bit_counters_init(start, stop);
+}
+
+/* control-flow (clang 16 and later): a table of each function's successors
+ * and callees, like the PC table; nothing depends on it. */
+void __sanitizer_cov_cfs_init(const uintptr_t *beg, const uintptr_t *end);
+void __sanitizer_cov_cfs_init(const uintptr_t *beg, const uintptr_t *end)
+{
+    (void)beg;
+    (void)end;
+}
+
+/* ------------------------------------------------------ stack depth
+ *
+ * stack-depth (part of -fsanitize=fuzzer-no-link on Linux) makes every
+ * instrumented function compare its frame address with this thread-local
+ * variable and store the lower one. clang declares it `extern __thread
+ * uintptr_t` with the initial-exec TLS model, so it must be defined in the
+ * executable or in a library loaded at start-up: this archive is linked into
+ * the executable. The sanitizer runtimes (ASan, UBSan, ...) define it weak;
+ * this definition is strong, so a link with or without a sanitizer has exactly
+ * one. It stays 0: portfuzz takes no feature from stack depth, and with 0 the
+ * instrumented code's `frame < lowest` test never stores. With a stack-depth
+ * callback threshold (clang 20's -fsanitize-coverage-stack-depth-callback-min)
+ * the instrumentation calls __sanitizer_cov_stack_depth instead.
+ * Not defined for MSVC/clang-cl: clang enables stack-depth only on Linux, MSVC
+ * has no such mode, and the static Windows ASan runtime defines it (without a
+ * weak attribute, which COFF lacks): a second definition would not link. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER)
+extern __thread uintptr_t __sancov_lowest_stack __attribute__((tls_model("initial-exec")));
+__thread uintptr_t __sancov_lowest_stack __attribute__((tls_model("initial-exec")));
+#endif
+
+void __sanitizer_cov_stack_depth(void);
+void __sanitizer_cov_stack_depth(void)
+{
+}
+
+/* trace-loads / trace-stores (clang 14 and later): the address of every load
+ * and store of 1, 2, 4, 8 or 16 bytes. Data-flow tracing is not used; the
+ * callbacks exist so such builds link. */
+#define PFZ_MEM_CALLBACK(name, type) \
+    void name(type *addr);           \
+    void name(type *addr)            \
+    {                                \
+        (void)addr;                  \
+    }
+PFZ_MEM_CALLBACK(__sanitizer_cov_load1, uint8_t)
+PFZ_MEM_CALLBACK(__sanitizer_cov_load2, uint16_t)
+PFZ_MEM_CALLBACK(__sanitizer_cov_load4, uint32_t)
+PFZ_MEM_CALLBACK(__sanitizer_cov_load8, uint64_t)
+PFZ_MEM_CALLBACK(__sanitizer_cov_load16, void) /* __int128 * */
+PFZ_MEM_CALLBACK(__sanitizer_cov_store1, uint8_t)
+PFZ_MEM_CALLBACK(__sanitizer_cov_store2, uint16_t)
+PFZ_MEM_CALLBACK(__sanitizer_cov_store4, uint32_t)
+PFZ_MEM_CALLBACK(__sanitizer_cov_store8, uint64_t)
+PFZ_MEM_CALLBACK(__sanitizer_cov_store16, void)
 
 /* -------------------------------------------------- value profile */
 
@@ -530,6 +598,15 @@ void pfz__featset_free(pfz__featset_t *fs)
     free(fs->bits);
     fs->bits = NULL;
     fs->count = 0;
+}
+
+int pfz__feature_edge(uint32_t f, uint32_t *edge)
+{
+    f %= PFZ__FEATURE_SPACE;
+    if (f >= VP_BASE)
+        return 0;
+    *edge = f >> 3;
+    return 1;
 }
 
 int pfz__featset_add(pfz__featset_t *fs, uint32_t f)

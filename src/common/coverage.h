@@ -31,6 +31,11 @@ static inline int pfz__featset_has(const pfz__featset_t *fs, uint32_t f)
 /** Adds f; returns 1 if it was not there. */
 int pfz__featset_add(pfz__featset_t *fs, uint32_t f);
 
+/** The edge feature f counts hits of (its counter or trace-pc slot, below
+ * PFZ__FEATURE_SPACE / 8) in *edge, and 1; 0 for a value-profile feature,
+ * which belongs to no edge. */
+int pfz__feature_edge(uint32_t f, uint32_t *edge);
+
 /** Called once per process after instrumented modules registered themselves
  * (i.e. from the engine, not from a constructor). */
 void pfz__cov_init(void);

@@ -9,6 +9,9 @@
  *   name@3="value"         AFL's level suffix; accepted, level ignored
  * In values: \\ \" and \xNN (two hex digits); raw control characters are
  * rejected (write them as \xNN); bytes >= 0x80 are taken as they are (UTF-8).
+ * A well-formed value longer than DICT_MAX_ENTRY bytes is skipped with a note
+ * naming its line (libFuzzer skips words over its own limit, 64 bytes, without
+ * a word; ours is AFL's, 128).
  */
 
 #include <string.h>
@@ -35,6 +38,7 @@ struct pfz__dict {
     uint8_t *slots;     /* cap * PFZ__DICT_AUTO_MAX bytes */
     apr_size_t next;    /* ring position of the oldest entry once full */
     int is_auto;
+    apr_array_header_t *notes; /* parsed files: lines skipped (char *) */
 };
 
 static uint32_t hash_bytes(const uint8_t *p, apr_size_t n)
@@ -117,11 +121,14 @@ static int is_name_char(int c)
 }
 
 /* Parses one line p[0..n) (no newline). Returns NULL and sets *vlen on
- * success (*vlen == 0: nothing on the line), or an error message. */
-static const char *parse_line(const char *p, apr_size_t n, uint8_t *val, apr_size_t *vlen)
+ * success (*vlen == 0: nothing on the line; *toolong: a value over
+ * DICT_MAX_ENTRY bytes, not stored), or an error message. */
+static const char *parse_line(const char *p, apr_size_t n, uint8_t *val, apr_size_t *vlen,
+                              apr_size_t *toolong)
 {
     apr_size_t i = 0, o = 0;
     *vlen = 0;
+    *toolong = 0;
     while (i < n && is_space((unsigned char)p[i]))
         i++;
     if (i == n || p[i] == '#')
@@ -173,9 +180,9 @@ static const char *parse_line(const char *p, apr_size_t n, uint8_t *val, apr_siz
                 return "unknown escape (only \\\\, \\\" and \\xNN)";
             }
         }
-        if (o == DICT_MAX_ENTRY)
-            return "value longer than 128 bytes";
-        val[o++] = c;
+        if (o < DICT_MAX_ENTRY)
+            val[o] = c;
+        o++;
     }
     while (i < n && is_space((unsigned char)p[i]))
         i++;
@@ -183,7 +190,10 @@ static const char *parse_line(const char *p, apr_size_t n, uint8_t *val, apr_siz
         return "unexpected text after the closing '\"'";
     if (o == 0)
         return "empty value";
-    *vlen = o;
+    if (o > DICT_MAX_ENTRY)
+        *toolong = o;
+    else
+        *vlen = o;
     return NULL;
 }
 
@@ -202,18 +212,26 @@ apr_status_t pfz__dict_parse(pfz__dict_t **dict, const char *text, apr_size_t le
     d->pool = pool;
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
-        apr_size_t end = nl ? (apr_size_t)(nl - text) : len, vlen;
+        apr_size_t end = nl ? (apr_size_t)(nl - text) : len, vlen, toolong = 0;
         const char *why;
         line++;
         if (memchr(text + pos, '\0', end - pos) != NULL)
             why = "NUL byte in line";
         else
-            why = parse_line(text + pos, end - pos, val, &vlen);
+            why = parse_line(text + pos, end - pos, val, &vlen, &toolong);
         if (why != NULL) {
             if (err && errlen)
                 apr_snprintf(err, errlen, "%s:%lu: %s", name ? name : "dictionary",
                              (unsigned long)line, why);
             return PFZ_EFORMAT;
+        }
+        if (toolong) {
+            if (d->notes == NULL)
+                d->notes = apr_array_make(pool, 4, sizeof(const char *));
+            APR_ARRAY_PUSH(d->notes, const char *) =
+                apr_psprintf(pool, "%s:%lu: value of %lu bytes skipped (the limit is %d bytes)",
+                             name ? name : "dictionary", (unsigned long)line,
+                             (unsigned long)toolong, DICT_MAX_ENTRY);
         }
         if (vlen && append(d, val, vlen) != APR_SUCCESS)
             return APR_ENOMEM;
@@ -255,6 +273,16 @@ apr_status_t pfz__dict_load(pfz__dict_t **dict, const char *path, char *err,
         return st;
     }
     return pfz__dict_parse(dict, buf, got, path, err, errlen, pool);
+}
+
+apr_size_t pfz__dict_notes(const pfz__dict_t *dict, const char *const **notes)
+{
+    if (dict == NULL || dict->notes == NULL) {
+        *notes = NULL;
+        return 0;
+    }
+    *notes = (const char *const *)dict->notes->elts;
+    return (apr_size_t)dict->notes->nelts;
 }
 
 /* ------------------------------------------------------ auto dictionary */

@@ -9,13 +9,18 @@ typedef struct pfz__dict pfz__dict_t;
 
 /** Parses dictionary text. Accepts `name="value"`, `"value"`, `name@N="value"`,
  * comments (#) and blank lines; escapes \\ \" \xNN. On a malformed line returns
- * PFZ_EFORMAT and writes "NAME:LINE: what is wrong" into err. */
+ * PFZ_EFORMAT and writes "NAME:LINE: what is wrong" into err. A value over
+ * the length limit (128 bytes) is skipped and noted (pfz__dict_notes). */
 apr_status_t pfz__dict_parse(pfz__dict_t **dict, const char *text, apr_size_t len,
                              const char *name, char *err, apr_size_t errlen, apr_pool_t *pool);
 /** Reads and parses a file; an unreadable file is an error naming it. */
 apr_status_t pfz__dict_load(pfz__dict_t **dict, const char *path, char *err,
                             apr_size_t errlen, apr_pool_t *pool);
 apr_size_t pfz__dict_count(const pfz__dict_t *dict);
+/** What parsing skipped without failing: one "NAME:LINE: why" per line (a
+ * value over the length limit). Returns the count; *notes is valid as long as
+ * the dictionary's pool. */
+apr_size_t pfz__dict_notes(const pfz__dict_t *dict, const char *const **notes);
 const uint8_t *pfz__dict_entry(const pfz__dict_t *dict, apr_size_t i, apr_size_t *len);
 
 /* --- automatic dictionary (persistent comparison operands) -------------

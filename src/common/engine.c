@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_file_info.h>
 #include <apr_general.h>
 
 #include "coordinator.h"
@@ -63,6 +64,7 @@ static int minimize_files(const pfz__options_t *o, char **argv, int argc, apr_po
 {
     char *exe = NULL, msg[128];
     const char **wargv = apr_pcalloc(pool, sizeof(char *) * (size_t)(argc + 1));
+    pfz__options_t mo;
     int i;
     apr_status_t st;
 
@@ -75,6 +77,13 @@ static int minimize_files(const pfz__options_t *o, char **argv, int argc, apr_po
         wargv[i] = argv[i];
     pfz__interrupt_install();
     pfz__cov_set_running(0);
+    if (o->max_total_time > 0) {
+        /* libFuzzer's -minimize_crash=1 runs for -max_total_time (how
+         * ClusterFuzz bounds it); -max_minimize_time is portfuzz's default. */
+        mo = *o;
+        mo.max_minimize_time = o->max_total_time;
+        o = &mo;
+    }
     for (i = 0; i < o->nfiles; i++) {
         uint8_t *data;
         size_t len;
@@ -100,7 +109,8 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
     pfz__options_t o;
     pfz__dict_t *dict = NULL;
     char err[512];
-    int rc, worker;
+    int rc, worker, i;
+    apr_status_t st;
 
     pfz__hooks = *hooks;
     if (apr_initialize() != APR_SUCCESS || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
@@ -113,7 +123,10 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
      * LLVMFuzzerInitialize included. */
     if (worker)
         pfz__worker_process_setup();
-    if (pfz__options_parse(&o, *argc, *argv, err, sizeof err, pool) != APR_SUCCESS) {
+    st = pfz__options_parse(&o, *argc, *argv, err, sizeof err, pool);
+    for (i = 0; !worker && i < o.nnotes; i++)
+        fprintf(stderr, "%s\n", o.notes[i]);
+    if (st != APR_SUCCESS) {
         fprintf(stderr, "ERROR: %s\n", err);
         rc = PFZ_EXIT_USAGE;
         goto done;
@@ -123,10 +136,26 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
         rc = PFZ_EXIT_OK;
         goto done;
     }
+    if (!worker && o.create_outdir && !o.help) {
+        /* Only the first directory may be missing (options.c): the output corpus. */
+        if ((st = apr_dir_make_recursive(o.dirs[0], APR_FPROT_OS_DEFAULT, pool)) != APR_SUCCESS) {
+            fprintf(stderr, "ERROR: cannot create the output corpus directory '%s': %s\n", o.dirs[0],
+                    pfz__strerror(st, err, sizeof err));
+            rc = PFZ_EXIT_USAGE;
+            goto done;
+        }
+        pfz__log("INFO: the output corpus directory '%s' did not exist; created it", o.dirs[0]);
+    }
     if (o.dict != NULL && pfz__dict_load(&dict, o.dict, err, sizeof err, pool) != APR_SUCCESS) {
         fprintf(stderr, "ERROR: -dict: %s\n", err);
         rc = PFZ_EXIT_USAGE;
         goto done;
+    }
+    if (dict != NULL && !worker) {
+        const char *const *notes;
+        apr_size_t k, n = pfz__dict_notes(dict, &notes);
+        for (k = 0; k < n; k++)
+            pfz__log("WARNING: -dict: %s", notes[k]);
     }
     pfz__cov_set_value_profile((int)o.use_value_profile);
     if (worker || (o.nfiles > 0 && !o.merge && !explicit_flag(*argc, *argv, "-minimize_crash=1"))) {

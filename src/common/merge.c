@@ -1,97 +1,195 @@
-/* merge.c -- -merge=1: ./fuzzer -merge=1 OUT IN1 [IN2 ...]
+/* merge.c -- -merge=1 (or -set_cover_merge=1):
+ *   ./fuzzer -merge=1 [-merge_control_file=F] OUT IN1 [IN2 ...]
  *
- * Runs every input of OUT and of the IN directories once in a worker (so a
- * crashing or hanging input only costs a worker restart), records the
- * features of each, then copies into OUT, smallest first, every IN input that
- * brings a feature OUT does not have yet (libFuzzer's merge semantics: the
- * result covers everything the inputs covered, with few, small files).
+ * libFuzzer's crash-resistant merge, speaking its protocol: the control file
+ * (format in mergectl.h), the MERGE-OUTER / MERGE-INNER lines, and the way
+ * ClusterFuzz's two-step merge reuses a finished control file for a larger
+ * set of inputs. Every input of OUT and of the IN directories runs once in a
+ * worker (a crashing, hanging or exploding input costs a worker restart and
+ * is left out; the merge goes on), then the inputs of the IN directories that
+ * bring features OUT lacks are copied into OUT, named by their SHA-1.
  *
- * With -merge_control_file=F the progress is appended to F as it happens:
- *   PORTFUZZ-MERGE 1
- *   FILE <path>                (every input, in processing order)
- *   OK <index> <n> <f1> ... <fn>
- *   BAD <index> <why>          (crashed, hung, or unreadable)
- * A later run with the same inputs and the same control file skips what is
- * recorded, so an interrupted merge resumes where it stopped. */
+ * With -merge_control_file=F:
+ *  - F missing or empty: a new merge; F gets the list of inputs, then a
+ *    STARTED record before each input runs and FT/COV records after.
+ *  - F in progress (inputs without STARTED): the merge resumes with F's list;
+ *    an input that was running when the merge died is skipped ("unlucky").
+ *  - F finished, for as many inputs as there are now: nothing runs, the
+ *    inputs are chosen again from F (libFuzzer would just exit).
+ *  - F finished for other inputs (ClusterFuzz's second step): only the inputs
+ *    F does not know run; F's records count for the others.
+ *  - F damaged: an error naming it; deleting it starts over. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <apr_file_info.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 
 #include "artifact.h"
 #include "coordinator.h"
+#include "corpus.h"
+#include "mergectl.h"
 #include "platform.h"
 #include "sha1.h"
 
 /* Bytes of a crashing input's output shown during a merge. */
 #define MERGE_TAIL (4u << 10)
+/* Longest input run without -max_len (libFuzzer's kDefaultMaxMergeLen). */
+#define MERGE_MAX_LEN ((size_t)1 << 20)
+#define MAX_FILE ((size_t)1 << 30)
 
-typedef struct minput {
+typedef struct listed {
     const char *path;
-    size_t size;
-    int in_out;          /* 1: already in OUT */
-    int state;           /* 0 pending, 1 ok, 2 bad */
-    pfz__u32vec_t feats;
-} minput_t;
+    uint64_t size;
+} listed_t;
 
-static int by_size(const void *a, const void *b)
+/* One merge's state. */
+typedef struct merge {
+    const pfz__options_t *o;
+    const char *cf;          /* -merge_control_file, or NULL */
+    apr_file_t *ctl;         /* open for appending records, or NULL */
+    apr_off_t ctl_len;       /* its length */
+    pfz__mctl_t m;           /* the inputs this run knows records for */
+    pfz__mctl_t known;       /* a finished control file's inputs, reused */
+    apr_hash_t *first;       /* paths in OUT now */
+    size_t run_max;          /* the bytes of an input that run */
+    int left_out;            /* inputs that crashed, hung or ran out of memory */
+} merge_t;
+
+static int by_size_name(const void *a, const void *b)
 {
-    const minput_t *x = *(minput_t *const *)a, *y = *(minput_t *const *)b;
+    const listed_t *x = a, *y = b;
 
-    if (x->in_out != y->in_out)
-        return x->in_out ? -1 : 1; /* OUT's inputs first: they set the baseline */
     if (x->size != y->size)
         return x->size < y->size ? -1 : 1;
     return strcmp(x->path, y->path);
 }
 
-/* Reads a control file written for exactly these inputs; marks what it records. */
-static void resume(const char *cf, minput_t **in, int n, apr_pool_t *p)
+/* The regular files under dirs[0..n), smallest first (as libFuzzer orders
+ * them); FIFOs and the like are skipped, saying so. */
+static apr_status_t list_side(apr_array_header_t **out, const char *const *dirs, int n, apr_pool_t *pool)
+{
+    apr_array_header_t *names = apr_array_make(pool, 256, sizeof(const char *));
+    apr_array_header_t *skipped = apr_array_make(pool, 4, sizeof(const char *));
+    apr_array_header_t *a = apr_array_make(pool, 256, sizeof(listed_t));
+    apr_status_t st;
+    char msg[128];
+    int d, i;
+
+    for (d = 0; d < n; d++)
+        if ((st = pfz__list_inputs(names, skipped, dirs[d], pool)) != APR_SUCCESS) {
+            pfz__log("ERROR: cannot read directory '%s': %s", dirs[d], pfz__strerror(st, msg, sizeof msg));
+            return st;
+        }
+    for (i = 0; i < skipped->nelts; i++)
+        pfz__log("WARNING: merge: '%s' is not a regular file; skipping it",
+                 APR_ARRAY_IDX(skipped, i, const char *));
+    for (i = 0; i < names->nelts; i++) {
+        listed_t *l;
+        apr_finfo_t fi;
+        const char *path = APR_ARRAY_IDX(names, i, const char *);
+        if (strchr(path, '\n') != NULL) {
+            pfz__log("WARNING: merge: '%s' has a newline in its name (the control file cannot "
+                     "hold it); skipping it", path);
+            continue;
+        }
+        l = &APR_ARRAY_PUSH(a, listed_t);
+        l->path = path;
+        l->size = apr_stat(&fi, path, APR_FINFO_SIZE, pool) == APR_SUCCESS ? (uint64_t)fi.size : 0;
+    }
+    qsort(a->elts, (size_t)a->nelts, sizeof(listed_t), by_size_name);
+    *out = a;
+    return APR_SUCCESS;
+}
+
+/* A new list of inputs: OUT's then the others', without those `known` has. */
+static void fresh_list(merge_t *g, const apr_array_header_t *old, const apr_array_header_t *new,
+                       apr_pool_t *pool)
+{
+    apr_hash_t *skip = apr_hash_make(pool);
+    size_t i, n = 0;
+
+    for (i = 0; i < g->known.nfiles; i++)
+        apr_hash_set(skip, g->known.files[i].path, APR_HASH_KEY_STRING, "");
+    memset(&g->m, 0, sizeof g->m);
+    g->m.files = apr_pcalloc(pool, ((size_t)(old->nelts + new->nelts) + 1) * sizeof *g->m.files);
+    for (i = 0; i < (size_t)(old->nelts + new->nelts); i++) {
+        int in_old = i < (size_t)old->nelts;
+        const listed_t *l = in_old ? &APR_ARRAY_IDX(old, (int)i, listed_t)
+                                   : &APR_ARRAY_IDX(new, (int)i - old->nelts, listed_t);
+        if (apr_hash_get(skip, l->path, APR_HASH_KEY_STRING) != NULL)
+            continue;
+        g->m.files[n].path = l->path;
+        g->m.files[n].size = l->size;
+        g->m.files[n].initial = in_old;
+        g->m.ninitial += (size_t)in_old;
+        n++;
+    }
+    g->m.nfiles = n;
+}
+
+/* Reads and checks an existing control file. Returns 1 to go on, 0 when the
+ * file is damaged (said so). Sets *resume (a merge in progress) or
+ * *finished (nothing left to run). */
+static int read_control_file(merge_t *g, size_t nall, int *resume, int *finished, apr_pool_t *pool)
 {
     uint8_t *data;
     size_t len;
-    char *text, *line, *save = NULL;
-    int fileno = 0, same = 1, resumed = 0;
+    char err[256], msg[128];
+    pfz__mctl_t prev;
+    apr_status_t st;
 
-    if (pfz__read_file(cf, &data, &len, (size_t)1 << 30, p) != APR_SUCCESS)
-        return;
-    text = apr_pstrmemdup(p, (const char *)data, len);
+    pfz__log("MERGE-OUTER: non-empty control file provided: '%s'", g->cf);
+    if ((st = pfz__read_file(g->cf, &data, &len, MAX_FILE, pool)) != APR_SUCCESS) {
+        pfz__log("ERROR: cannot read -merge_control_file '%s': %s", g->cf, pfz__strerror(st, msg, sizeof msg));
+        return 0;
+    }
+    st = len < MAX_FILE ? pfz__mctl_parse(&prev, (const char *)data, len, err, sizeof err, pool) : PFZ_EFORMAT;
     free(data);
-    for (line = apr_strtok(text, "\n", &save); line != NULL && same; line = apr_strtok(NULL, "\n", &save)) {
-        if (strncmp(line, "FILE ", 5) == 0) {
-            same = fileno < n && strcmp(line + 5, in[fileno]->path) == 0;
-            fileno++;
-        } else if (strncmp(line, "OK ", 3) == 0 || strncmp(line, "BAD ", 4) == 0) {
-            char *end;
-            long idx = strtol(line + (line[0] == 'O' ? 3 : 4), &end, 10);
-            if (fileno != n || idx < 0 || idx >= n) {
-                same = 0;
-                break;
-            }
-            if (line[0] == 'B') {
-                in[idx]->state = 2;
-            } else {
-                long k, nf = strtol(end, &end, 10);
-                in[idx]->feats.n = 0;
-                for (k = 0; k < nf; k++)
-                    pfz__u32vec_push(&in[idx]->feats, (uint32_t)strtoul(end, &end, 10));
-                in[idx]->state = 1;
-            }
-            resumed++;
-        }
+    if (st != APR_SUCCESS) {
+        pfz__log("ERROR: -merge_control_file '%s' is damaged or is not a merge control file (%s); "
+                 "delete it to start the merge over", g->cf, len < MAX_FILE ? err : "over 1 GiB");
+        return 0;
     }
-    if (!same || fileno != n) {
-        int i;
-        pfz__log("INFO: -merge_control_file '%s' was written for other inputs; starting over", cf);
-        for (i = 0; i < n; i++) {
-            in[i]->state = 0;
-            in[i]->feats.n = 0;
-        }
-        return;
+    pfz__log("MERGE-OUTER: control file ok, %" APR_SIZE_T_FMT " files total, first not processed "
+             "file %" APR_SIZE_T_FMT, prev.nfiles, prev.first_unprocessed);
+    if (prev.last_failure != NULL)
+        pfz__log("MERGE-OUTER: '%s' will be skipped as unlucky (merge has stumbled on it the last time)",
+                 prev.last_failure);
+    if (prev.first_unprocessed < prev.nfiles) {
+        g->m = prev; /* in progress: its list rules */
+        *resume = 1;
+    } else if (prev.nfiles == nall) {
+        pfz__log("MERGE-OUTER: nothing to do, merge has been completed before; choosing the inputs "
+                 "from its records");
+        g->m = prev;
+        *finished = 1;
+    } else {
+        pfz__log("MERGE-OUTER: starting merge from scratch, but reusing coverage information from "
+                 "the given control file");
+        g->known = prev;
     }
-    pfz__log("INFO: -merge_control_file '%s': resuming, %d of %d inputs already done", cf, resumed, n);
+    return 1;
+}
+
+static apr_status_t ctl_write(merge_t *g, const char *text)
+{
+    apr_status_t st;
+    char msg[128];
+
+    if (g->ctl == NULL)
+        return APR_SUCCESS;
+    st = apr_file_write_full(g->ctl, text, strlen(text), NULL);
+    if (st == APR_SUCCESS)
+        st = apr_file_flush(g->ctl); /* on disk before the input runs: it may kill us */
+    if (st == APR_SUCCESS)
+        g->ctl_len += (apr_off_t)strlen(text);
+    if (st != APR_SUCCESS)
+        pfz__log("ERROR: cannot write -merge_control_file '%s': %s; run again with it to resume",
+                 g->cf, pfz__strerror(st, msg, sizeof msg));
+    return st;
 }
 
 /* The worker's output is captured (a flood stays off the terminal); after a
@@ -117,104 +215,102 @@ static void show_tail(pfz__solo_t *solo, apr_pool_t *pool)
     apr_pool_destroy(p);
 }
 
-int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
+/* After input i ran: its features and edges from the worker's reply (data
+ * from another process: out-of-range values are dropped, the rest sorted).
+ * Every feature is recorded, not only those no earlier input of this run had
+ * (libFuzzer's plain merge writes those): the choice must not depend on which
+ * run processed an input, or a reused control file's inputs lose ties they
+ * should win. Edges are recorded once per run, as libFuzzer does. */
+static apr_status_t record_result(merge_t *g, size_t i, const pfz__u32vec_t *reply,
+                                  pfz__featset_t *seen_e, apr_pool_t *pool)
 {
-    apr_array_header_t *files = apr_array_make(pool, 256, sizeof(minput_t *));
+    pfz__mfile_t *f = &g->m.files[i];
+    pfz__u32vec_t all = {NULL, 0, 0};
+    apr_status_t st = APR_SUCCESS;
+    size_t k;
+    uint32_t e;
+
+    f->feats.n = f->cov.n = 0;
+    for (k = 0; k < reply->n && st == APR_SUCCESS; k++)
+        if (reply->v[k] < PFZ__FEATURE_SPACE)
+            st = pfz__u32vec_push(&all, reply->v[k]);
+    pfz__u32vec_sort_unique(&all);
+    for (k = 0; k < all.n && st == APR_SUCCESS; k++) {
+        st = pfz__u32vec_push(&f->feats, all.v[k]);
+        if (st == APR_SUCCESS && pfz__feature_edge(all.v[k], &e) && pfz__featset_add(seen_e, e))
+            st = pfz__u32vec_push(&f->cov, e);
+    }
+    pfz__u32vec_free(&all);
+    if (st != APR_SUCCESS)
+        return st;
+    f->done = 1;
+    return ctl_write(g, pfz__mctl_records(i, &f->feats, &f->cov, pool));
+}
+
+/* Ctrl-C / SIGTERM while input i ran: the input did not fail, so its STARTED
+ * record goes (the file is cut back to `before`) and a resumed merge runs it
+ * again rather than skipping it as unlucky. (After a SIGKILL nobody can.) */
+static void unstart(merge_t *g, size_t i, apr_off_t before)
+{
+    g->m.files[i].started = 0;
+    if (g->ctl != NULL && apr_file_trunc(g->ctl, before) == APR_SUCCESS)
+        g->ctl_len = before;
+}
+
+/* Runs, in one worker, every input from first_unprocessed on. Returns the
+ * exit status (PFZ_EXIT_OK unless something failed or was interrupted). */
+static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
+{
+    const pfz__options_t *o = g->o;
     pfz__solo_t solo;
-    pfz__featset_t have;
-    apr_file_t *ctl = NULL;
-    minput_t **in;
+    pfz__featset_t seen_e;
     char *exe = NULL, msg[256];
     const char **wargv;
-    int i, d, n, added = 0, bad = 0, code = PFZ_EXIT_OK;
-    size_t newf = 0;
-    size_t capacity = 4096;
+    size_t i, capacity = 4096;
+    int code = PFZ_EXIT_OK, k;
     apr_status_t st;
 
-    if (o->ndirs < 2) {
-        pfz__log("ERROR: -merge=1 needs an output directory and at least one input directory: "
-                 "-merge=1 OUT IN1 [IN2 ...]");
-        return PFZ_EXIT_USAGE;
-    }
-    if ((st = apr_dir_make_recursive(o->dirs[0], APR_FPROT_OS_DEFAULT, pool)) != APR_SUCCESS) {
-        pfz__log("ERROR: cannot create the merge output directory '%s': %s", o->dirs[0],
-                 pfz__strerror(st, msg, sizeof msg));
-        return PFZ_EXIT_USAGE;
-    }
-    for (d = 0; d < o->ndirs; d++) {
-        apr_array_header_t *names = apr_array_make(pool, 64, sizeof(const char *));
-        if ((st = pfz__list_files(names, o->dirs[d], pool)) != APR_SUCCESS) {
-            pfz__log("ERROR: cannot read directory '%s': %s", o->dirs[d], pfz__strerror(st, msg, sizeof msg));
-            return PFZ_EXIT_USAGE;
-        }
-        for (i = 0; i < names->nelts; i++) {
-            minput_t *m = apr_pcalloc(pool, sizeof *m);
-            apr_finfo_t fi;
-            m->path = APR_ARRAY_IDX(names, i, const char *);
-            m->in_out = d == 0;
-            if (apr_stat(&fi, m->path, APR_FINFO_SIZE, pool) == APR_SUCCESS)
-                m->size = (size_t)fi.size;
-            APR_ARRAY_PUSH(files, minput_t *) = m;
-        }
-    }
-    n = files->nelts;
-    in = (minput_t **)files->elts;
-    qsort(in, (size_t)n, sizeof *in, by_size);
-    pfz__log("INFO: merge: %d inputs (%s holds the result)", n, o->dirs[0]);
-    if (o->merge_control_file != NULL) {
-        resume(o->merge_control_file, in, n, pool);
-        if ((st = apr_file_open(&ctl, o->merge_control_file, APR_FOPEN_WRITE | APR_FOPEN_CREATE |
-                                APR_FOPEN_APPEND, APR_FPROT_OS_DEFAULT, pool)) != APR_SUCCESS) {
-            pfz__log("ERROR: cannot write -merge_control_file '%s': %s", o->merge_control_file,
-                     pfz__strerror(st, msg, sizeof msg));
-            return PFZ_EXIT_USAGE;
-        }
-        {
-            int fresh = 1, k;
-            for (k = 0; k < n; k++)
-                if (in[k]->state != 0)
-                    fresh = 0;
-            if (fresh) { /* a new control file: the header and the input list */
-                apr_file_trunc(ctl, 0);
-                apr_file_printf(ctl, "PORTFUZZ-MERGE 1\n");
-                for (k = 0; k < n; k++)
-                    apr_file_printf(ctl, "FILE %s\n", in[k]->path);
-                apr_file_flush(ctl);
-            }
-        }
-    }
-
-    /* One worker, watched by the ordinary watchdog. */
     if ((st = pfz__self_exe(&exe, pool)) != APR_SUCCESS) {
         pfz__log("ERROR: cannot find this program's own path: %s", pfz__strerror(st, msg, sizeof msg));
         return PFZ_EXIT_USAGE;
     }
     wargv = apr_pcalloc(pool, sizeof(char *) * (size_t)(argc + 1));
-    for (i = 0; i < argc; i++)
-        wargv[i] = argv[i];
-    for (i = 0; i < n; i++)
-        capacity = PFZ_MAX(capacity, in[i]->size);
+    for (k = 0; k < argc; k++)
+        wargv[k] = argv[k];
+    for (i = g->m.first_unprocessed; i < g->m.nfiles; i++)
+        capacity = PFZ_MAX(capacity, (size_t)PFZ_MIN(g->m.files[i].size, (uint64_t)g->run_max));
+    if (pfz__featset_init(&seen_e) != APR_SUCCESS)
+        return PFZ_EXIT_USAGE;
     pfz__interrupt_install();
     if ((st = pfz__solo_open(&solo, o, exe, wargv, capacity, pool)) != APR_SUCCESS) {
         pfz__log("ERROR: cannot create the merge worker: %s", pfz__strerror(st, msg, sizeof msg));
+        pfz__featset_free(&seen_e);
         return PFZ_EXIT_USAGE;
     }
-
-    for (i = 0; i < n && !pfz__interrupted(); i++) {
+    for (i = g->m.first_unprocessed; i < g->m.nfiles && code == PFZ_EXIT_OK && !pfz__interrupted(); i++) {
+        pfz__mfile_t *f = &g->m.files[i];
         pfz__fuzz_args_t a;
-        uint8_t *data;
-        size_t len;
-        if (in[i]->state != 0)
-            continue;
-        if (pfz__read_file(in[i]->path, &data, &len, (size_t)1 << 30, pool) != APR_SUCCESS) {
-            pfz__log("WARNING: merge: cannot read '%s'; skipping it", in[i]->path);
-            in[i]->state = 2;
-            if (ctl)
-                apr_file_printf(ctl, "BAD %d unreadable\n", i);
+        uint8_t *data = NULL;
+        size_t len = 0;
+        int readable = pfz__read_file(f->path, &data, &len, g->run_max, pool) == APR_SUCCESS;
+        apr_off_t before = g->ctl_len;
+
+        f->started = 1;
+        f->size = len;
+        if (ctl_write(g, apr_psprintf(pool, "STARTED %" APR_SIZE_T_FMT " %" APR_SIZE_T_FMT "\n", i, len)) !=
+            APR_SUCCESS) {
+            free(data);
+            code = PFZ_EXIT_USAGE;
+            break;
+        }
+        if (!readable) {
+            pfz__log("WARNING: merge: cannot read '%s'; left out", f->path);
+            g->left_out++;
             continue;
         }
         if ((st = pfz__worker_start(solo.slot.worker)) == PFZ_ESHMCLOSED) {
             free(data);
+            unstart(g, i, before);
             break; /* interrupted: the watchdog cleaned the worker up */
         } else if (st != APR_SUCCESS) {
             pfz__log("ERROR: merge: cannot start the worker: %s", pfz__strerror(st, msg, sizeof msg));
@@ -227,89 +323,176 @@ int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
         a.value.data = data;
         a.value.size = len;
         a.max_len = (uint32_t)PFZ_MAX(len, 1);
-        a.deadline_us = (uint64_t)o->timeout * 1000000u + 30000000u;
+        a.deadline_us = pfz__options_deadline_us(o, 30000000u, 1);
         st = pfz__client_call(solo.slot.worker, &a, &solo.slot.res);
         free(data);
-        if (st == PFZ_ESHMCLOSED)
+        if (st == PFZ_ESHMCLOSED) {
+            unstart(g, i, before);
             break; /* interrupted */
-        if (st == APR_SUCCESS) {
-            size_t k;
-            in[i]->state = 1;
-            in[i]->feats.n = 0;
-            pfz__u32vec_reserve(&in[i]->feats, solo.slot.res.reply.features.n);
-            for (k = 0; k < solo.slot.res.reply.features.n; k++)
-                pfz__u32vec_push(&in[i]->feats, solo.slot.res.reply.features.v[k]);
-            if (ctl) {
-                apr_file_printf(ctl, "OK %d %" APR_SIZE_T_FMT, i, in[i]->feats.n);
-                for (k = 0; k < in[i]->feats.n; k++)
-                    apr_file_printf(ctl, " %u", (unsigned)in[i]->feats.v[k]);
-                apr_file_printf(ctl, "\n");
-            }
+        } else if (st == APR_SUCCESS) {
+            if (record_result(g, i, &solo.slot.res.reply.features, &seen_e, pool) != APR_SUCCESS)
+                code = PFZ_EXIT_USAGE;
         } else if (st == PFZ_EWORKERDIED) {
             pfz__exit_t how;
             pfz__kill_reason_e why;
             pfz__worker_reap(solo.slot.worker, &how, &why);
-            pfz__log("INFO: merge: '%s' %s (%s); left out", in[i]->path,
+            pfz__log("INFO: merge: '%s' %s (%s); left out", f->path,
                      why == PFZ__KILL_TIMEOUT ? "hangs" : why == PFZ__KILL_OOM ? "runs out of memory"
                                                                                : "crashes", how.desc);
             show_tail(&solo, pool);
-            in[i]->state = 2;
-            bad++;
-            if (ctl)
-                apr_file_printf(ctl, "BAD %d %s\n", i, why == PFZ__KILL_TIMEOUT ? "timeout" : "crash");
+            g->left_out++;
         } else {
-            pfz__log("ERROR: merge: the worker failed on '%s': %s", in[i]->path,
+            pfz__log("ERROR: merge: the worker failed on '%s': %s", f->path,
                      pfz__strerror(st, msg, sizeof msg));
             code = PFZ_EXIT_USAGE;
-            break;
         }
-        if (ctl)
-            apr_file_flush(ctl);
     }
     pfz__solo_close(&solo);
+    pfz__featset_free(&seen_e);
+    return code;
+}
+
+/* Opens the control file for records: a new one gets its header (written
+ * whole, by rename), one in progress is cut after its last whole line. */
+static int open_control_file(merge_t *g, int resume, apr_pool_t *pool)
+{
+    char *text, msg[128];
+    size_t len = 0;
+    apr_status_t st;
+
+    if (!resume) {
+        if (pfz__mctl_header(&text, &len, &g->m, pool) != APR_SUCCESS)
+            return 0; /* cannot happen: list_side drops such names */
+        if ((st = pfz__write_atomic(g->cf, text, len, pool)) != APR_SUCCESS) {
+            pfz__log("ERROR: cannot write -merge_control_file '%s': %s", g->cf, pfz__strerror(st, msg, sizeof msg));
+            return 0;
+        }
+    }
+    st = apr_file_open(&g->ctl, g->cf, APR_FOPEN_WRITE | APR_FOPEN_APPEND | APR_FOPEN_BINARY,
+                       APR_FPROT_OS_DEFAULT, pool);
+    g->ctl_len = (apr_off_t)(resume ? g->m.valid_len : len);
+    if (st == APR_SUCCESS && resume)
+        st = apr_file_trunc(g->ctl, g->ctl_len);
+    if (st != APR_SUCCESS) {
+        pfz__log("ERROR: cannot write -merge_control_file '%s': %s", g->cf, pfz__strerror(st, msg, sizeof msg));
+        g->ctl = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+/* Copies the chosen inputs into OUT and prints libFuzzer's result line. */
+static int choose_and_copy(merge_t *g, apr_pool_t *pool)
+{
+    size_t n = g->m.nfiles + g->known.nfiles, i, nchosen, nfeat, nedge, written = 0;
+    pfz__mfile_t **all = apr_pcalloc(pool, (n + 1) * sizeof *all);
+    size_t *chosen = apr_pcalloc(pool, (n + 1) * sizeof *chosen);
+    size_t read_max = g->o->max_len > 0 ? (size_t)g->o->max_len : MAX_FILE;
+    char msg[128];
+    apr_status_t st;
+
+    /* A reused control file's inputs first: at a tie the input that was
+     * there before (ClusterFuzz: of the existing corpus) stays, rather than a
+     * new one being counted as a new unit. What it knows counts as OUT's only
+     * if it is in OUT now. */
+    for (i = 0; i < g->known.nfiles; i++) {
+        all[i] = &g->known.files[i];
+        g->known.files[i].initial = apr_hash_get(g->first, g->known.files[i].path, APR_HASH_KEY_STRING) != NULL;
+    }
+    for (i = 0; i < g->m.nfiles; i++)
+        all[g->known.nfiles + i] = &g->m.files[i];
+    if (pfz__mctl_select(&nchosen, chosen, all, n, (int)g->o->set_cover_merge, &nfeat, &nedge) != APR_SUCCESS) {
+        pfz__log("ERROR: merge: out of memory choosing the inputs");
+        return PFZ_EXIT_USAGE;
+    }
+    for (i = 0; i < nchosen; i++) {
+        const char *path = all[chosen[i]]->path;
+        uint8_t *data;
+        size_t len;
+        char hex[PFZ__SHA1_HEX_LEN + 1];
+        if (pfz__read_file(path, &data, &len, read_max, pool) != APR_SUCCESS) {
+            pfz__log("WARNING: merge: cannot read '%s' any more; not copied", path);
+            continue;
+        }
+        pfz__sha1_hex(data, len, hex);
+        st = pfz__write_atomic(apr_pstrcat(pool, g->o->dirs[0], "/", hex, NULL), data, len, pool);
+        free(data);
+        if (st != APR_SUCCESS) {
+            pfz__log("ERROR: merge: cannot write into '%s': %s; the inputs are unchanged",
+                     g->o->dirs[0], pfz__strerror(st, msg, sizeof msg));
+            return PFZ_EXIT_USAGE;
+        }
+        written++;
+    }
+    if (g->left_out > 0)
+        pfz__log("INFO: merge: %d input(s) left out: they crash, hang or run out of memory (above)",
+                 g->left_out);
+    pfz__log("MERGE-OUTER: %" APR_SIZE_T_FMT " new files with %" APR_SIZE_T_FMT " new features added; %"
+             APR_SIZE_T_FMT " new coverage edges", written, nfeat, nedge);
+    return PFZ_EXIT_OK;
+}
+
+int pfz__merge(const pfz__options_t *o, char **argv, int argc, apr_pool_t *pool)
+{
+    merge_t g;
+    apr_array_header_t *old, *new;
+    apr_finfo_t fi;
+    char msg[128];
+    int i, resume = 0, finished = 0, code = PFZ_EXIT_OK;
+    apr_status_t st;
+
+    if (o->ndirs < 2) {
+        pfz__log("ERROR: -merge=1 needs an output directory and at least one input directory: "
+                 "-merge=1 OUT IN1 [IN2 ...]");
+        return PFZ_EXIT_USAGE;
+    }
+    if ((st = apr_dir_make_recursive(o->dirs[0], APR_FPROT_OS_DEFAULT, pool)) != APR_SUCCESS) {
+        pfz__log("ERROR: cannot create the merge output directory '%s': %s", o->dirs[0],
+                 pfz__strerror(st, msg, sizeof msg));
+        return PFZ_EXIT_USAGE;
+    }
+    memset(&g, 0, sizeof g);
+    g.o = o;
+    g.cf = o->merge_control_file;
+    g.run_max = o->max_len > 0 ? (size_t)o->max_len : MERGE_MAX_LEN;
+    g.first = apr_hash_make(pool);
+    if (list_side(&old, o->dirs, 1, pool) != APR_SUCCESS ||
+        list_side(&new, o->dirs + 1, o->ndirs - 1, pool) != APR_SUCCESS)
+        return PFZ_EXIT_USAGE;
+    for (i = 0; i < old->nelts; i++)
+        apr_hash_set(g.first, APR_ARRAY_IDX(old, i, listed_t).path, APR_HASH_KEY_STRING, "");
+    if (g.cf != NULL && apr_stat(&fi, g.cf, APR_FINFO_SIZE, pool) == APR_SUCCESS && fi.size > 0 &&
+        !read_control_file(&g, (size_t)(old->nelts + new->nelts), &resume, &finished, pool))
+        return PFZ_EXIT_USAGE;
+    if (!resume && !finished) {
+        pfz__log("MERGE-OUTER: %d files, %d in the initial corpus, %" APR_SIZE_T_FMT " processed earlier",
+                 old->nelts + new->nelts, old->nelts, g.known.nfiles);
+        fresh_list(&g, old, new, pool);
+    }
+    if (!finished && g.m.first_unprocessed < g.m.nfiles) {
+        if (g.cf != NULL && !open_control_file(&g, resume, pool))
+            code = PFZ_EXIT_USAGE;
+        if (code == PFZ_EXIT_OK) {
+            if (g.cf != NULL)
+                pfz__log("MERGE-INNER: using the control file '%s'", g.cf);
+            if (g.m.last_failure != NULL)
+                pfz__log("MERGE-INNER: '%s' caused a failure at the previous merge step", g.m.last_failure);
+            pfz__log("MERGE-INNER: %" APR_SIZE_T_FMT " total files; %" APR_SIZE_T_FMT " processed earlier; "
+                     "will process %" APR_SIZE_T_FMT " files now", g.m.nfiles, g.m.first_unprocessed,
+                     g.m.nfiles - g.m.first_unprocessed);
+            code = run_inputs(&g, argv, argc, pool);
+        }
+        if (g.ctl != NULL)
+            apr_file_close(g.ctl);
+    }
     if (pfz__interrupted()) {
-        pfz__log("INFO: merge interrupted; %s", o->merge_control_file
-                 ? "run again with the same -merge_control_file to resume" : "nothing was written");
+        pfz__log("INFO: merge interrupted; %s", g.cf ? "run again with the same -merge_control_file to resume"
+                                                     : "nothing was written");
         code = PFZ_EXIT_INTERRUPTED;
     }
-
-    /* Selection: OUT's features first, then IN inputs smallest first. */
-    if (code == PFZ_EXIT_OK && pfz__featset_init(&have) == APR_SUCCESS) {
-        for (i = 0; i < n; i++) {
-            size_t k, fresh = 0;
-            if (in[i]->state != 1)
-                continue;
-            for (k = 0; k < in[i]->feats.n; k++)
-                if (!pfz__featset_has(&have, in[i]->feats.v[k]))
-                    fresh++;
-            if (fresh == 0 && !in[i]->in_out)
-                continue;
-            for (k = 0; k < in[i]->feats.n; k++)
-                pfz__featset_add(&have, in[i]->feats.v[k]);
-            if (!in[i]->in_out) {
-                uint8_t *data;
-                size_t len;
-                char hex[PFZ__SHA1_HEX_LEN + 1];
-                if (pfz__read_file(in[i]->path, &data, &len, (size_t)1 << 30, pool) != APR_SUCCESS)
-                    continue;
-                pfz__sha1_hex(data, len, hex);
-                st = pfz__write_atomic(apr_pstrcat(pool, o->dirs[0], "/", hex, NULL), data, len, pool);
-                free(data);
-                if (st != APR_SUCCESS) {
-                    pfz__log("ERROR: merge: cannot write into '%s': %s; the inputs are unchanged",
-                             o->dirs[0], pfz__strerror(st, msg, sizeof msg));
-                    code = PFZ_EXIT_USAGE;
-                    break;
-                }
-                added++;
-                newf += fresh;
-            }
-        }
-        pfz__featset_free(&have);
-        pfz__log("MERGE-OUTER: %d new files with %zu new features added; %d inputs left out "
-                 "(crash or hang)", added, newf, bad);
-    }
-    for (i = 0; i < n; i++)
-        pfz__u32vec_free(&in[i]->feats);
+    if (code == PFZ_EXIT_OK)
+        code = choose_and_copy(&g, pool);
+    pfz__mctl_free(&g.m);
+    pfz__mctl_free(&g.known);
     return code;
 }

@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
 #endif
@@ -73,7 +74,173 @@ struct pfz__proc {
     apr_status_t wait_err; /* when waitpid itself failed: what later waits return */
     int released;          /* pfz__proc_destroy ran */
     pfz__exit_t how;       /* valid once reaped and wait_err == APR_SUCCESS */
+    int sweep;             /* just reaped: the next wait sweeps its orphans */
 };
+
+/* ---------------------------------------------------- orphan sweeping */
+
+/* A process the target starts inside a worker dies with the worker's process
+ * group -- unless it left the group (setsid, as daemons do). On Linux the
+ * coordinator is a child subreaper, so such a process, once its parent is
+ * gone, becomes the coordinator's child instead of init's; each time a
+ * worker is reaped, the sweep kills and reaps every child of ours that is not
+ * a live worker and carries our workers' environment (PFZ__ENV_PARENT_PID
+ * naming us: inherited by everything a worker starts, unless it rewrote its
+ * environment). Children of ours that are not from a worker are left alone.
+ * `reg_mu` guards the registry of live workers' pids and `pending` (killed
+ * orphans not reaped yet); a spawn holds it, so the sweep never sees a new
+ * worker before it is registered. */
+#if defined(__linux__) && defined(HAVE_PRCTL) && defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+#define PFZ_SWEEP 1
+#define PENDING_MAX 64
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static pid_t *live;
+static size_t nlive, live_cap;
+static pid_t pending[PENDING_MAX];
+static size_t npending;
+static int subreaper; /* PR_SET_CHILD_SUBREAPER is on */
+
+/* (reg_mu held) Returns 0 when out of memory. */
+static int live_add(pid_t pid)
+{
+    if (nlive == live_cap) {
+        size_t cap = live_cap ? live_cap * 2 : 16;
+        pid_t *n = realloc(live, cap * sizeof *n);
+        if (n == NULL)
+            return 0;
+        live = n;
+        live_cap = cap;
+    }
+    live[nlive++] = pid;
+    return 1;
+}
+
+/* (reg_mu held) */
+static int live_has(pid_t pid)
+{
+    size_t i;
+
+    for (i = 0; i < nlive; i++)
+        if (live[i] == pid)
+            return 1;
+    return 0;
+}
+
+static void live_remove(pid_t pid)
+{
+    size_t i;
+
+    pthread_mutex_lock(&reg_mu);
+    for (i = 0; i < nlive; i++)
+        if (live[i] == pid) {
+            live[i] = live[--nlive];
+            break;
+        }
+    pthread_mutex_unlock(&reg_mu);
+}
+
+/* 1 if pid's initial environment holds "<PARENT_PID>=<our pid>". */
+static int from_our_worker(pid_t pid)
+{
+    char path[64], want[sizeof(PFZ__ENV_PARENT_PID) + 24], buf[8192];
+    size_t wlen, have = 0;
+    ssize_t n;
+    int fd, found = 0;
+
+    snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+    wlen = (size_t)snprintf(want, sizeof want, "%s=%ld", PFZ__ENV_PARENT_PID, (long)getpid()) + 1;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;
+    /* Entries are NUL-terminated; the tail of one read is kept so that an
+     * entry across two reads is still seen. */
+    while (!found && (n = read(fd, buf + have, sizeof buf - have)) > 0) {
+        size_t len = have + (size_t)n, start = 0, i;
+        for (i = 0; i < len; i++)
+            if (buf[i] == '\0') {
+                if (i - start + 1 == wlen && memcmp(buf + start, want, wlen) == 0)
+                    found = 1;
+                start = i + 1;
+            }
+        have = len - start;
+        if (have == sizeof buf) /* one entry longer than the buffer: skip it */
+            have = 0;
+        memmove(buf, buf + start, have);
+    }
+    close(fd);
+    return found;
+}
+
+/* (reg_mu held) Kills the orphans among the pids listed in one task's
+ * "children" file. */
+static void sweep_task(const char *tid)
+{
+    char path[96], buf[4096], *p, *end;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/self/task/%s/children", tid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    for (p = buf;; p = end) {
+        long v = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        if (v <= 0 || live_has((pid_t)v) || !from_our_worker((pid_t)v))
+            continue;
+        kill((pid_t)v, SIGKILL);
+        if (npending < PENDING_MAX)
+            pending[npending++] = (pid_t)v;
+    }
+}
+
+/* Kills and reaps the orphans of our workers that are our children now. */
+static void sweep_orphans(void)
+{
+    DIR *d;
+    struct dirent *e;
+    size_t i, k;
+    int round;
+
+    if (!subreaper)
+        return;
+    pthread_mutex_lock(&reg_mu);
+    if ((d = opendir("/proc/self/task")) != NULL) {
+        while ((e = readdir(d)) != NULL)
+            if (e->d_name[0] != '.')
+                sweep_task(e->d_name);
+        closedir(d);
+    }
+    /* SIGKILL takes effect at once; a process in uninterruptible sleep stays
+     * pending for the next sweep. Bounded: 20 x 5 ms. */
+    for (round = 0; round < 20 && npending > 0; round++) {
+        for (i = k = 0; i < npending; i++) {
+            pid_t r;
+            do {
+                r = waitpid(pending[i], NULL, WNOHANG);
+            } while (r < 0 && errno == EINTR);
+            if (r == 0)
+                pending[k++] = pending[i];
+        }
+        npending = k;
+        if (npending > 0) {
+            struct timespec ts = {0, 5000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    pthread_mutex_unlock(&reg_mu);
+}
+
+static void subreaper_init(void)
+{
+    subreaper = prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+}
+static pthread_once_t subreaper_once = PTHREAD_ONCE_INIT;
+#endif
 
 /* ------------------------------------------------------------ signals */
 
@@ -361,7 +528,16 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
         goto done;
     }
 
+#ifdef PFZ_SWEEP
+    pthread_once(&subreaper_once, subreaper_init);
+    pthread_mutex_lock(&reg_mu);
+#endif
     rc = pfz__posix_sys.posix_spawn(&pid, args->exe, &fa, &attr, (char *const *)args->argv, envp);
+#ifdef PFZ_SWEEP
+    if (rc == 0 && !live_add(pid))
+        subreaper = 0; /* unregistered, the sweep would kill this worker: no more sweeps */
+    pthread_mutex_unlock(&reg_mu);
+#endif
     if (rc != 0) {
         st = APR_FROM_OS_ERROR(rc);
         goto done;
@@ -423,8 +599,9 @@ apr_status_t pfz__output_pipe_create(apr_file_t **rd, apr_file_t **wr, apr_pool_
 /* (lock held) Kills the worker's whole process group. Only while the
  * worker itself is not reaped: until then its pid, which is the group's id,
  * cannot belong to anyone else. A descendant that left the group (setsid)
- * is out of reach; the coordinator watches the worker, not the pipes, so
- * such a descendant cannot stall it. */
+ * is out of reach here; on Linux the sweep after the reap gets it (see
+ * "orphan sweeping"). The coordinator watches the worker, not the pipes, so
+ * such a descendant cannot stall it either way. */
 static void kill_group_locked(pfz__proc_t *proc)
 {
     if (!proc->reaped) {
@@ -469,11 +646,13 @@ static apr_status_t poll_locked(pfz__proc_t *proc)
          * no longer ours to signal. */
         proc->wait_err = APR_FROM_OS_ERROR(errno);
         proc->reaped = 1;
+        proc->sweep = 1;
         return proc->wait_err;
     }
     classify(&proc->how, status);
     proc->wait_err = APR_SUCCESS;
     proc->reaped = 1;
+    proc->sweep = 1;
     return APR_SUCCESS;
 }
 
@@ -499,11 +678,22 @@ apr_status_t pfz__proc_wait(pfz__proc_t *proc, apr_interval_time_t timeout, pfz_
      * lock (see pfz__proc_kill), and the lock must not be held while we
      * wait, or a kill from another thread would wait behind us. */
     for (;;) {
+        int sweep;
         apr_thread_mutex_lock(proc->lock);
         st = poll_locked(proc);
         if (st == APR_SUCCESS && how != NULL)
             *how = proc->how;
+        sweep = proc->sweep;
+        proc->sweep = 0;
         apr_thread_mutex_unlock(proc->lock);
+        if (sweep) {
+#ifdef PFZ_SWEEP
+            /* Once per worker, outside its lock: its pid leaves the
+             * registry, then what it left behind goes. */
+            live_remove(proc->pid);
+            sweep_orphans();
+#endif
+        }
         if (st != APR_TIMEUP)
             return st;
         nap = pause;
