@@ -25,9 +25,14 @@
 #define RE_OOM "libFuzzer: out-of-memory \\("
 #define RE_EXITED "ERROR:[[:space:]]*libFuzzer:[[:space:]]*fuzz target exited"
 #define RE_CONST "ERROR:[[:space:]]*libFuzzer:[[:space:]]*fuzz target overwrites its const input"
-#define RE_MODULES "^INFO:[[:space:]]+Loaded[[:space:]]+[0-9]+[[:space:]]+(modules|PC tables)[[:space:]]+\\(([0-9]+)[[:space:]]+.*\\).*"
-#define RE_SEED_CORPUS "INFO:[[:space:]]+seed corpus:[[:space:]]+files:[[:space:]]+([0-9]+).*rss:[[:space:]]+([0-9]+)Mb.*"
-#define RE_MAX_LEN "-max_len is not provided; libFuzzer will not generate inputs larger than ([0-9]+) bytes"
+#define RE_MODULES                                                                                 \
+    "^INFO:[[:space:]]+Loaded[[:space:]]+[0-9]+[[:space:]]+(modules|PC "                           \
+    "tables)[[:space:]]+\\(([0-9]+)[[:space:]]+.*\\).*"
+#define RE_SEED_CORPUS                                                                             \
+    "INFO:[[:space:]]+seed "                                                                       \
+    "corpus:[[:space:]]+files:[[:space:]]+([0-9]+).*rss:[[:space:]]+([0-9]+)Mb.*"
+#define RE_MAX_LEN                                                                                 \
+    "-max_len is not provided; libFuzzer will not generate inputs larger than ([0-9]+) bytes"
 #define RE_DICT "Dictionary: [0-9]+ entries"
 #define RE_LOG_LINE "^#[0-9]+[[:space:]]*(READ|INITED|NEW|pulse|REDUCE|RELOAD|DONE|:)[[:space:]]"
 #define RE_INITED "^#[0-9]+[[:space:]]+INITED[[:space:]]+"
@@ -73,7 +78,8 @@ static const char *write_input(const char *dir, const char *name, const char *by
 {
     const char *path = apr_pstrcat(pfz_test_pool, dir, "/", name, NULL);
 
-    CU_ASSERT_EQUAL_FATAL(pfz__write_atomic(path, bytes, strlen(bytes), pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(pfz__write_atomic(path, bytes, strlen(bytes), pfz_test_pool),
+                          APR_SUCCESS);
     return path;
 }
 
@@ -149,8 +155,8 @@ static void reproduce_finding(const char *target, const char *bytes, const char 
 static void test_reproduce_timeout(void)
 {
     const char *f[] = {"-runs=100", "-timeout=1", NULL};
-    reproduce_finding("tests/targets/kinds", "!HG", f, RE_TIMEOUT, "^ALARM: working on the last Unit",
-                      "timeout", 70);
+    reproduce_finding("tests/targets/kinds", "!HG", f, RE_TIMEOUT,
+                      "^ALARM: working on the last Unit", "timeout", 70);
 }
 
 /* Memory past -rss_limit_mb: libFuzzer's out-of-memory report, exit 71. */
@@ -172,7 +178,8 @@ static void test_reproduce_exit(void)
 static void test_reproduce_const_input(void)
 {
     const char *f[] = {NULL};
-    reproduce_finding("tests/targets/surface", "!W", f, RE_CONST, NULL, "overwrites-const-input", 77);
+    reproduce_finding("tests/targets/surface", "!W", f, RE_CONST, NULL, "overwrites-const-input",
+                      77);
 }
 
 /* -minimize_crash=1 on an input that does not crash fails, as libFuzzer's. */
@@ -180,11 +187,15 @@ static void test_minimize_non_crash_fails(void)
 {
     const char *dir = pfz_test_scratch("surface-minimize");
     const char *in = write_input(dir, "fine", "harmless input");
-    const char *args[] = {"-minimize_crash=1", "-max_total_time=10", "-runs=1000",
+    const char *args[] = {"-minimize_crash=1",
+                          "-max_total_time=10",
+                          "-runs=1000",
                           apr_pstrcat(pfz_test_pool, "-exact_artifact_path=", dir, "/min", NULL),
-                          in, NULL};
+                          in,
+                          NULL};
     pfz_test_run_t r = pfz_test_run(pfz_test_target("tests/targets/surface"), args, NULL, dir);
-    int ok = r.code != 0 && r.code < 128 && match("^ERROR: the input .*fine did not crash$", r.out, 0, NULL, 0);
+    int ok = r.code != 0 && r.code < 128 &&
+             match("^ERROR: the input .*fine did not crash$", r.out, 0, NULL, 0);
 
     CU_ASSERT(ok);
     show(ok, &r);
@@ -265,8 +276,14 @@ static void test_status_and_stats_lines(void)
     const char *dir = pfz_test_scratch("surface-stats");
     const char *out = make_dir(dir, "out"), *seeds = make_dir(dir, "seeds");
     const char *dict = write_input(dir, "dict", "a=\"!H\"\nb=\"!Q\"\n");
-    const char *args[] = {"-workers=1", "-runs=0", "-print_final_stats=1", "-seed=1",
-                          apr_pstrcat(pfz_test_pool, "-dict=", dict, NULL), out, seeds, NULL};
+    const char *args[] = {"-workers=1",
+                          "-runs=0",
+                          "-print_final_stats=1",
+                          "-seed=1",
+                          apr_pstrcat(pfz_test_pool, "-dict=", dict, NULL),
+                          out,
+                          seeds,
+                          NULL};
     pfz_test_run_t r;
     regex_t rx;
     regmatch_t m[3];
@@ -280,7 +297,8 @@ static void test_status_and_stats_lines(void)
     ok = r.code == 0 && match_num(RE_SEED_CORPUS, r.out, 1) == 3 &&
          match_num(RE_MAX_LEN, r.out, 1) == 4096 && match(RE_DICT, r.out, 0, NULL, 0) &&
          match(RE_INITED, r.out, 0, NULL, 0) && match(RE_LOG_LINE, r.out, 0, NULL, 0) &&
-         match(RE_DONE, r.out, 0, NULL, 0) && match_num("^stat::new_units_added: +([0-9]+)$", r.out, 1) == 0;
+         match(RE_DONE, r.out, 0, NULL, 0) &&
+         match_num("^stat::new_units_added: +([0-9]+)$", r.out, 1) == 0;
 #ifdef __clang__
     /* clang's inline 8-bit counters register their modules (gcc's trace-pc
      * has none); ClusterFuzz reads the total edges from this line. */
@@ -369,13 +387,17 @@ static void test_malloc_limit(void)
     corpus = make_dir(dir, "corpus");
     write_input(corpus, "big", "!B");
     {
-        const char *args[] = {"-workers=1", "-minimize_crash=0", "-malloc_limit_mb=1024",
-                              apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), corpus,
+        const char *args[] = {"-workers=1",
+                              "-minimize_crash=0",
+                              "-malloc_limit_mb=1024",
+                              apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL),
+                              corpus,
                               NULL};
         r = pfz_test_run(pfz_test_target("tests/targets/surface_asan"), args, NULL, dir);
     }
     ok = r.code == 71 && match(RE_OOM, r.out, 0, NULL, 0) &&
-         match(RE_TESTCASE, r.out, 0, NULL, 0) && match("Test unit written to .*/oom-", r.out, 0, NULL, 0);
+         match(RE_TESTCASE, r.out, 0, NULL, 0) &&
+         match("Test unit written to .*/oom-", r.out, 0, NULL, 0);
     CU_ASSERT(ok);
     show(ok, &r);
 }
@@ -411,10 +433,22 @@ static void test_leak(void)
  * name, as there. */
 static int ignored(const char *frame)
 {
-    static const char *const rules[] = {
-        "^abort", "^raise$", "^gsignal", "^__pthread_kill", "^pthread_kill$", "^__libc_",
-        "^_start", "^main", "^__sanitizer_", "^fuzzer::", "^LLVMFuzzerTestOneInput",
-        ".*libc\\.so", ".*libpthread", ".*<unknown module>", ".*/glibc-", NULL};
+    static const char *const rules[] = {"^abort",
+                                        "^raise$",
+                                        "^gsignal",
+                                        "^__pthread_kill",
+                                        "^pthread_kill$",
+                                        "^__libc_",
+                                        "^_start",
+                                        "^main",
+                                        "^__sanitizer_",
+                                        "^fuzzer::",
+                                        "^LLVMFuzzerTestOneInput",
+                                        ".*libc\\.so",
+                                        ".*libpthread",
+                                        ".*<unknown module>",
+                                        ".*/glibc-",
+                                        NULL};
     int i, hit = 0;
 
     for (i = 0; rules[i] != NULL && !hit; i++) {
@@ -436,8 +470,10 @@ static int crash_state(const char *out, const char *start, char state[3][128])
     int n = 0;
 
     CU_ASSERT_EQUAL_FATAL(regcomp(&rx, start, REG_EXTENDED | REG_NEWLINE), 0);
-    CU_ASSERT_EQUAL_FATAL(regcomp(&fr, "^[[:space:]]*#[0-9]+[[:space:]]+0x[0-9a-fA-F]+[[:space:]]+(.*)$",
-                                  REG_EXTENDED | REG_NEWLINE), 0);
+    CU_ASSERT_EQUAL_FATAL(regcomp(&fr,
+                                  "^[[:space:]]*#[0-9]+[[:space:]]+0x[0-9a-fA-F]+[[:space:]]+(.*)$",
+                                  REG_EXTENDED | REG_NEWLINE),
+                          0);
     if (regexec(&rx, out, 1, m, 0) != 0) {
         regfree(&rx);
         regfree(&fr);
@@ -484,8 +520,9 @@ static void check_state(const pfz_test_run_t *r, const char *where)
      * debug information), the site (which the "^abort" rule happens to drop
      * too) and the target's entry (named, or a module offset when its code
      * sits in an unexported .cold part); never the engine's. */
-    static const char *const engine[] = {"pfz_", "run_value", "fuzz_loop", "serve_one", "run_once",
-                                         "take_inbox", "minimize", "main", "reproduce", NULL};
+    static const char *const engine[] = {"pfz_",      "run_value",  "fuzz_loop", "serve_one",
+                                         "run_once",  "take_inbox", "minimize",  "main",
+                                         "reproduce", NULL};
     int k;
 
     ok = n >= 1 && site != NULL;

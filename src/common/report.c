@@ -42,12 +42,14 @@ void pfz__report_timeout(long pid, int64_t seconds)
 void pfz__report_oom_rss(long pid, uint64_t used_mb, int64_t limit_mb)
 {
     pfz__report("==%ld== ERROR: libFuzzer: out-of-memory (used: %" APR_UINT64_T_FMT
-                "Mb; exceeds: %" APR_INT64_T_FMT "Mb)\n" OOM_HINT, pid, used_mb, limit_mb);
+                "Mb; exceeds: %" APR_INT64_T_FMT "Mb)\n" OOM_HINT,
+                pid, used_mb, limit_mb);
 }
 
 void pfz__report_oom_malloc(long pid, uint64_t size)
 {
-    pfz__report("==%ld== ERROR: libFuzzer: out-of-memory (malloc(%" APR_UINT64_T_FMT "))\n" OOM_HINT,
+    pfz__report("==%ld== ERROR: libFuzzer: out-of-memory (malloc(%" APR_UINT64_T_FMT
+                "))\n" OOM_HINT,
                 pid, size);
 }
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <apr_thread_proc.h>
 #include <apr_thread_mutex.h>
+#include <apr_thread_proc.h>
 
 #include "artifact.h"
 #include "engine.h"
@@ -57,7 +57,8 @@ static void *APR_THREAD_FUNC watch_main(apr_thread_t *t, void *arg)
             uint64_t secs = ran / 1000000u;
             pfz__report("ALARM: working on the last Unit for %" APR_UINT64_T_FMT " seconds\n"
                         "       and the timeout value is %" APR_INT64_T_FMT
-                        " (use -timeout=N to change)\n", secs, w->o->timeout);
+                        " (use -timeout=N to change)\n",
+                        secs, w->o->timeout);
             pfz__report_timeout(pfz__self_pid(), (int64_t)secs);
             pfz__report_summary("timeout");
             _Exit((int)w->o->timeout_exitcode);
@@ -121,8 +122,8 @@ int pfz__reproduce(const pfz__options_t *o, apr_pool_t *pool)
         uint8_t *data;
         size_t len;
         uint64_t t0;
-        apr_status_t st = pfz__read_file(o->files[i], &data, &len,
-                                         o->max_len > 0 ? (size_t)o->max_len : (size_t)1 << 30, pool);
+        apr_status_t st = pfz__read_file(
+            o->files[i], &data, &len, o->max_len > 0 ? (size_t)o->max_len : (size_t)1 << 30, pool);
         if (st != APR_SUCCESS) {
             pfz__log("ERROR: cannot read input file '%s': %s", o->files[i],
                      pfz__strerror(st, msg, sizeof msg));
@@ -136,7 +137,8 @@ int pfz__reproduce(const pfz__options_t *o, apr_pool_t *pool)
                 rc = PFZ_EXIT_OOM;
                 break;
             }
-        pfz__log("Executed %s in %" APR_UINT64_T_FMT " ms", o->files[i], (pfz__now_us() - t0) / 1000);
+        pfz__log("Executed %s in %" APR_UINT64_T_FMT " ms", o->files[i],
+                 (pfz__now_us() - t0) / 1000);
         free(data);
         if (rc == PFZ_EXIT_OK && o->detect_leaks && pfz__leak_check()) {
             /* LeakSanitizer printed its report; as libFuzzer, end now (its
@@ -154,6 +156,7 @@ int pfz__reproduce(const pfz__options_t *o, apr_pool_t *pool)
         apr_thread_join(&rv, thread);
     }
     if (rc == PFZ_EXIT_OK)
-        pfz__log("***\n*** NOTE: fuzzing was not performed, you have only\n***       executed the target code on a fixed set of inputs.\n***");
+        pfz__log("***\n*** NOTE: fuzzing was not performed, you have only\n***       executed the "
+                 "target code on a fixed set of inputs.\n***");
     return rc;
 }
