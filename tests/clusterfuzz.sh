@@ -109,8 +109,9 @@ crash_state() { # LOG
   sed -n '/ERROR: \(libFuzzer\|AddressSanitizer\|LeakSanitizer\|UndefinedBehaviorSanitizer\)/,$p' "$1" |
     grep -P '^\s*#\d+\s+0x[0-9a-fA-F]+' | awk '/#0 /{n++} n==1' |
     sed -E 's/^\s*#[0-9]+\s+0x[0-9a-fA-F]+\s+//; s/^in //' |
-    grep -vP '^(LLVMFuzzerTestOneInput|main\b|fuzzer::|__libc_|_start|__GI_|abort|raise|gsignal|exit|__sanitizer|__asan|__lsan|__interceptor_|malloc|free|operator|\(.*libc\.so)' |
-    awk '{print $1}' | head -n3 | paste -sd' '
+    awk '{print $1}' |
+    grep -vP '^(LLVMFuzzerTestOneInput|main|fuzzer::|__libc_|_start|__GI_|abort|raise$|gsignal|exit$|tgkill|pthread_kill$|__pthread_kill|(__)?(memcmp|memcpy|memmove|memset|strcmp|strcpy|strdup|strlen|strncpy)|__sanitizer|__asan|__lsan|__interceptor_|malloc|calloc|realloc|free|operator|\(.*libc\.so)' |
+    head -n3 | paste -sd' '
 }
 
 # --- 2. bad_build_check ----------------------------------------------------
@@ -134,23 +135,23 @@ for mode in address none; do
 done
 
 # --- 3. every kind of finding ------------------------------------------------
-# kind; seed; artifact prefix; crash type pattern; crash state ("-": not
-# checked); build modes. Without ASan, -fsanitize=fuzzer-no-link on the link
+# kind @ seed @ artifact prefix @ crash type pattern @ crash state ("-": not
+# checked) @ build modes. Without ASan, -fsanitize=fuzzer-no-link on the link
 # line brings UBSan's runtime, whose SEGV report comes instead of the
 # engine's (as with libFuzzer).
 kinds=(
-  "crash;CRASH..;crash;ERROR: AddressSanitizer: heap-buffer-overflow;overflow;address"
-  "signal;CRASH..;crash;(ERROR:\s*libFuzzer:\s*deadly signal|ERROR: UndefinedBehaviorSanitizer: SEGV);;none"
-  "abort;ABORT;crash;(ERROR: AddressSanitizer: ABRT|ERROR:\s*libFuzzer:\s*deadly signal);;address none"
-  "timeout;HANG;timeout;==\d+== ERROR:\s*libFuzzer:\s*timeout after \d+ seconds;-;address none"
-  "oom;OOM;oom;==\d+== ERROR:\s*libFuzzer:\s*out-of-memory \(used: \d+Mb; exceeds: \d+Mb\);-;address none"
-  "malloc;BIGMAL;oom;==\d+== ERROR:\s*libFuzzer:\s*out-of-memory \(malloc\(\d+\)\);-;address"
-  "exit;EXIT;crash;==\d+== ERROR:\s*libFuzzer:\s*fuzz target exited;-;address none"
-  "leak;LEAK;leak;ERROR: LeakSanitizer: detected memory leaks;-;address"
-  "nth;NTH;crash;(ERROR:\s*libFuzzer:\s*deadly signal|ERROR: (Address|UndefinedBehavior)Sanitizer: SEGV);;address none"
+  "crash@CRASH..@crash@ERROR: AddressSanitizer: heap-buffer-overflow@overflow@address"
+  "signal@CRASH..@crash@(ERROR:\s*libFuzzer:\s*deadly signal|ERROR: UndefinedBehaviorSanitizer: SEGV)@@none"
+  "abort@ABORT@crash@(ERROR: AddressSanitizer: ABRT|ERROR:\s*libFuzzer:\s*deadly signal)@@address none"
+  "timeout@HANG@timeout@==\d+== ERROR:\s*libFuzzer:\s*timeout after \d+ seconds@-@address none"
+  "oom@OOM@oom@==\d+== ERROR:\s*libFuzzer:\s*out-of-memory \(used: \d+Mb; exceeds: \d+Mb\)@-@address none"
+  "malloc@BIGMAL@oom@==\d+== ERROR:\s*libFuzzer:\s*out-of-memory \(malloc\(\d+\)\)@-@address"
+  "exit@EXIT@crash@==\d+== ERROR:\s*libFuzzer:\s*fuzz target exited@-@address none"
+  "leak@LEAK@leak@ERROR: LeakSanitizer: detected memory leaks@-@address"
+  "nth@NTH@crash@(ERROR:\s*libFuzzer:\s*deadly signal|ERROR: (Address|UndefinedBehavior)Sanitizer: SEGV)@@address none"
 )
 for spec in "${kinds[@]}"; do
-  IFS=';' read -r kind seed prefix pattern state modes <<<"$spec"
+  IFS='@' read -r kind seed prefix pattern state modes <<<"$spec"
   for mode in $modes; do
     d="$root/$mode/$kind" && rm -rf "$d" && mkdir -p "$d/corpus" "$d/new" "$d/art"
     printf '%s' "$seed" >"$d/corpus/seed"

@@ -11,6 +11,30 @@
 
 #include "portfuzz.h"
 
+#if defined(_MSC_VER) && !defined(__clang__)
+#define PFZ_NOINLINE __declspec(noinline)
+#else
+#define PFZ_NOINLINE __attribute__((noinline))
+#endif
+
+/* The engine's functions that sit on the stack between main and the fuzz
+ * target (the worker's call loop, single-input mode, the call itself) are
+ * named, in the symbol table, in libFuzzer's namespace:
+ * PFZ_ENGINE_FRAME("run_value", "_ZN6fuzzer8portfuzz9run_valueEv") makes
+ * stack traces say fuzzer::portfuzz::run_value(). Stack analyzers that skip
+ * libFuzzer's own frames (ClusterFuzz's crash state ignores ^fuzzer::) then
+ * skip ours too, so a bug found by portfuzz gets the crash state, and the
+ * de-duplication key, that the same bug found by libFuzzer gets -- also in
+ * a sanitizer's report, which prints every frame. They are never inlined
+ * (an inlined frame would be shown under its C name). ELF with GCC or clang;
+ * clang also writes the name into the debug info, which symbolizers prefer,
+ * while GCC's debug info keeps the C name. Elsewhere: noinline only. */
+#if defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+#define PFZ_ENGINE_FRAME(cname, mangled) __asm__(mangled)
+#else
+#define PFZ_ENGINE_FRAME(cname, mangled)
+#endif
+
 /* Our status codes, above APR's user range. */
 #define PFZ_ESHMCLOSED  (APR_OS_START_USERERR + 1) /* the worker was cleaned up: interrupted, never a finding */
 #define PFZ_EWORKERDIED (APR_OS_START_USERERR + 2) /* the worker process ended during a call */

@@ -17,6 +17,7 @@ typedef struct pfz__hooks {
 extern pfz__hooks_t pfz__hooks;
 
 /** pfz_main with every hook (called by main.c). */
-int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks);
+int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
+    PFZ_ENGINE_FRAME("pfz__main", "_ZN6fuzzer8portfuzz11engine_mainEv");
 
 #endif

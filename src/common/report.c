@@ -10,10 +10,8 @@
 
 #if defined(_MSC_VER) && !defined(__clang__)
 #include <intrin.h>
-#define PFZ_NOINLINE __declspec(noinline)
 #define PFZ_RETURN_ADDRESS() _ReturnAddress()
 #else
-#define PFZ_NOINLINE __attribute__((noinline))
 #define PFZ_RETURN_ADDRESS() __builtin_return_address(0)
 #endif
 

@@ -50,7 +50,8 @@ void pfz__guards_init(int error_exitcode, int oom_exitcode, int64_t malloc_limit
  * Returns what the target returned (-1: "do not add this input to the
  * corpus"). Not inlined: its caller's return address tells the stack
  * printers where the engine's frames begin (pfz__stack_set_bottom). */
-int pfz__call_target(pfz_target_fn fn, const uint8_t *data, size_t size);
+int pfz__call_target(pfz_target_fn fn, const uint8_t *data, size_t size)
+    PFZ_ENGINE_FRAME("pfz__call_target", "_ZN6fuzzer8portfuzz11call_targetEv");
 
 /** 1 when the target changed its input: `copy` (what it got) differs from
  * `orig`, comparing at most the first and last 32 bytes, as libFuzzer does

@@ -84,7 +84,8 @@ static void set_running(watch_t *w, int running)
 }
 
 /* Runs one input once, on an exact-size copy (as when fuzzing). */
-static int run_once(watch_t *w, const uint8_t *data, size_t len)
+static int run_once(watch_t *w, const uint8_t *data, size_t len) PFZ_ENGINE_FRAME("run_once", "_ZN6fuzzer8portfuzz14reproduce_onceEv");
+PFZ_NOINLINE static int run_once(watch_t *w, const uint8_t *data, size_t len)
 {
     uint8_t *copy = malloc(len ? len : 1);
 

@@ -4,6 +4,7 @@
 
 #include "options.h"
 
-int pfz__reproduce(const pfz__options_t *o, apr_pool_t *pool);
+int pfz__reproduce(const pfz__options_t *o, apr_pool_t *pool)
+    PFZ_ENGINE_FRAME("pfz__reproduce", "_ZN6fuzzer8portfuzz9reproduceEv");
 
 #endif

@@ -82,7 +82,8 @@ static void on_free(const volatile void *p)
  * not to be added to the corpus). A target that wrote into its input is a
  * finding (reported here, the process ends while the heartbeat says
  * "running", so the coordinator saves the input as a crash). */
-static inline int run_value(server_t *s, size_t size)
+static int run_value(server_t *s, size_t size) PFZ_ENGINE_FRAME("run_value", "_ZN6fuzzer8portfuzz9run_valueEv");
+PFZ_NOINLINE static int run_value(server_t *s, size_t size)
 {
     pfz__shm_hdr_t *hdr = s->hdr;
     uint64_t seq = hdr->exec_seq + 1;
@@ -151,7 +152,8 @@ static size_t collect_all(server_t *s)
  * wire.h): runs each once (as the value, so a crash is attributed to it) to
  * learn its features, and appends it to the local corpus or replaces the entry
  * it reduces. */
-static apr_status_t take_inbox(server_t *s)
+static apr_status_t take_inbox(server_t *s) PFZ_ENGINE_FRAME("take_inbox", "_ZN6fuzzer8portfuzz10take_inboxEv");
+PFZ_NOINLINE static apr_status_t take_inbox(server_t *s)
 {
     pfz__shm_hdr_t *hdr = s->hdr;
     const uint8_t *p, *end;
@@ -203,7 +205,8 @@ static apr_status_t take_inbox(server_t *s)
 }
 
 /* The fuzzing loop of one FUZZ call. */
-static apr_status_t fuzz_loop(server_t *s)
+static apr_status_t fuzz_loop(server_t *s) PFZ_ENGINE_FRAME("fuzz_loop", "_ZN6fuzzer8portfuzz9fuzz_loopEv");
+PFZ_NOINLINE static apr_status_t fuzz_loop(server_t *s)
 {
     pfz__shm_hdr_t *hdr = s->hdr;
     uint8_t *value = PFZ__SHM_VALUE(hdr);
@@ -328,7 +331,8 @@ static apr_status_t fuzz_loop(server_t *s)
 }
 
 /* RUN: executes the value once; replies with all its features. */
-static apr_status_t run_once(server_t *s)
+static apr_status_t run_once(server_t *s) PFZ_ENGINE_FRAME("run_once", "_ZN6fuzzer8portfuzz8run_onceEv");
+PFZ_NOINLINE static apr_status_t run_once(server_t *s)
 {
     uint64_t t0;
     size_t n;
@@ -361,7 +365,8 @@ static apr_status_t run_once(server_t *s)
  * before it runs. A variant that crashes kills this process, and the
  * coordinator takes it from the region and calls again with it. When no
  * variant crashes within the budget, the reply says so (OK, value unchanged). */
-static apr_status_t minimize(server_t *s)
+static apr_status_t minimize(server_t *s) PFZ_ENGINE_FRAME("minimize", "_ZN6fuzzer8portfuzz8minimizeEv");
+PFZ_NOINLINE static apr_status_t minimize(server_t *s)
 {
     pfz__shm_hdr_t *hdr = s->hdr;
     size_t len = (size_t)PFZ_MIN(hdr->value_len, hdr->value_capacity), chunk, off;
@@ -400,7 +405,8 @@ out:
     return reply(s, PFZ__RS_OK);
 }
 
-static apr_status_t serve_one(server_t *s)
+static apr_status_t serve_one(server_t *s) PFZ_ENGINE_FRAME("serve_one", "_ZN6fuzzer8portfuzz9serve_oneEv");
+PFZ_NOINLINE static apr_status_t serve_one(server_t *s)
 {
     pfz__mutator_opts_t mo;
     apr_status_t st;

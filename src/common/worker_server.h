@@ -17,6 +17,7 @@ typedef struct pfz__server_opts {
 
 /** Serves calls on the inherited channels until the coordinator closes them.
  * Returns the process exit status. */
-int pfz__worker_serve(const pfz__server_opts_t *opts, apr_pool_t *pool);
+int pfz__worker_serve(const pfz__server_opts_t *opts, apr_pool_t *pool)
+    PFZ_ENGINE_FRAME("pfz__worker_serve", "_ZN6fuzzer8portfuzz12worker_serveEv");
 
 #endif
