@@ -134,6 +134,16 @@ for mode in address none; do
   if [ $rc = 0 ]; then ok; else bad "check_seed_corpus ($mode): exit $rc"; show "$log"; fi
 done
 
+# ... and a build without coverage instrumentation is one it calls bad.
+d="$root/uninstrumented" && rm -rf "$d" && mkdir -p "$d"
+if clang $common -c "$top/tests/clusterfuzz/cf_target.c" -o "$d/t.o" >"$d/build.log" 2>&1 &&
+   clang++ "$d/t.o" $(PFZ_ENGINE_PREFIX="$root/engine" "$top/scripts/oss-fuzz-engine.sh" 2>>"$d/build.log") \
+     -o "$d/cf_target" >>"$d/build.log" 2>&1; then
+  run "$d/bbc.log" 120 "$d/cf_target" -seed=1337 -runs=4
+  if has "$d/bbc.log" 'ERROR: no interesting inputs were found. Is the code instrumented'; then ok
+  else bad "bad_build_check: an uninstrumented build is not reported as one"; show "$d/bbc.log"; fi
+else bad "uninstrumented build"; show "$d/build.log"; fi
+
 # --- 3. every kind of finding ------------------------------------------------
 # kind @ seed @ artifact prefix @ crash type pattern @ crash state ("-": not
 # checked) @ build modes. Without ASan, -fsanitize=fuzzer-no-link on the link

@@ -434,12 +434,15 @@ static void maybe_inited(pfz__coord_t *c)
         c->inited = 1;
         apr_thread_cond_broadcast(c->cv); /* client threads waiting to fuzz */
         status_line(c, "INITED");
-        /* Judged from what the seeds reached: gcc's trace-pc registers
-         * nothing up front, so only executions tell. */
-        if (c->corpus->features.count == 0)
-            pfz__log("WARNING: the target has no coverage instrumentation (the seeds reached no "
-                     "coverage); fuzzing blindly. Compile it with -fsanitize=fuzzer-no-link "
-                     "(clang), -fsanitize-coverage=trace-pc,trace-cmp (gcc) or "
+        /* Judged from what the seeds reached (gcc's trace-pc registers
+         * nothing up front, so only executions tell), unless they all ended
+         * in findings. libFuzzer's words, which build checks look for
+         * (OSS-Fuzz's bad_build_check), though portfuzz goes on. */
+        if (c->corpus->features.count == 0 && c->crashes + c->timeouts + c->ooms + c->leaks == 0)
+            pfz__log("ERROR: no interesting inputs were found. Is the code instrumented for "
+                     "coverage? portfuzz goes on fuzzing blindly (the target has no coverage "
+                     "instrumentation). Compile it with -fsanitize=fuzzer-no-link (clang), "
+                     "-fsanitize-coverage=trace-pc,trace-cmp (gcc) or "
                      "/fsanitize-coverage=inline-8bit-counters (MSVC).");
     }
 }
