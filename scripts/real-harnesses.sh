@@ -82,9 +82,19 @@ unpack() {
   echo "$dir"
 }
 
-# cached DIR KEY: true when DIR was built with KEY (flags, clang version).
-cached() { [ "$(cat "$1/.pfz-real-stamp" 2>/dev/null)" = "$2" ]; }
-stamp() { printf '%s' "$2" >"$1/.pfz-real-stamp"; }
+# begin PKG MODE FLAGS: sets SRC (PKG's source unpacked for MODE), O (a
+# fresh directory for the harness) and KEY (what the cached library was built
+# with: FLAGS and the clang version); true when SRC's library must be built,
+# which `stamp` then records.
+begin() {
+  SRC=$(unpack "$1" "$2")
+  KEY="$CLANG_ID|$3"
+  O="$WORK/$1-$2"
+  mkdir -p "$O"
+  [ "$(cat "$SRC/.pfz-real-stamp" 2>/dev/null)" = "$KEY" ] && return 1
+  say "building $1 ($2) in $SRC"
+}
+stamp() { printf '%s' "$KEY" >"$SRC/.pfz-real-stamp"; }
 
 # run_step LOG CMD...: runs CMD quietly; on failure shows LOG's tail and dies.
 run_step() {
@@ -115,80 +125,65 @@ fuzz() {
   say "$name: $runs runs, cov $cov, exit $rc"
 }
 
+# The project builders: MODE (none, address), SANFLAGS (compile),
+# LINKFLAGS (the link line's $CXXFLAGS). Word splitting of the flag lists
+# is intended throughout.
+# shellcheck disable=SC2086
+
 # ---- libxml2: fuzz/xml.c (OSS-Fuzz's libxml2 build, without zlib/lzma) --------
-build_libxml2() { # MODE SANFLAGS LINKFLAGS
-  local mode=$1 san=$2 src key
-  src=$(unpack libxml2 "$mode")
-  key="$CLANG_ID|$BASE $san"
-  if ! cached "$src" "$key"; then
-    say "building libxml2 ($mode) in $src"
+build_libxml2() {
+  local cf="$BASE $2 -fsanitize=fuzzer-no-link"
+  if begin libxml2 "$1" "$cf"; then
     # autoreconf, as OSS-Fuzz's autogen.sh: Debian's patches touch Makefile.am.
-    (cd "$src" && run_step "$src/pfz-build.log" autoreconf -fi &&
-      run_step "$src/pfz-build.log" env CFLAGS="$BASE $san -fsanitize=fuzzer-no-link" \
-      ./configure --disable-shared --without-debug --without-ftp --without-http --without-legacy \
-      --without-python --without-zlib --without-lzma --without-threads &&
-      run_step "$src/pfz-build.log" make -j"$PFZ_JOBS" libxml2.la)
-    stamp "$src" "$key"
+    (cd "$SRC" && run_step "$SRC/pfz-build.log" autoreconf -fi &&
+      run_step "$SRC/pfz-build.log" env CFLAGS="$cf" ./configure --disable-shared \
+        --without-debug --without-ftp --without-http --without-legacy --without-python \
+        --without-zlib --without-lzma --without-threads &&
+      run_step "$SRC/pfz-build.log" make -j"$PFZ_JOBS" libxml2.la)
+    stamp
   fi
-  local o="$WORK/libxml2-$mode" cf="$BASE $san -fsanitize=fuzzer-no-link"
-  mkdir -p "$o"
-  run_step "$o/build.log" $CC $cf -I"$src/include" -c "$src/fuzz/xml.c" -o "$o/xml.o"
-  run_step "$o/build.log" $CC $cf -I"$src/include" -c "$src/fuzz/fuzz.c" -o "$o/fuzz.o"
-  # shellcheck disable=SC2086 # word splitting of the flag lists is intended
-  run_step "$o/build.log" $CXX $3 "$o/xml.o" "$o/fuzz.o" -o "$o/xml" $LIB_FUZZING_ENGINE \
-    "$src/.libs/libxml2.a" -lm
-  fuzz "libxml2-xml-$mode" "$o/xml"
+  run_step "$O/build.log" $CC $cf -I"$SRC/include" -c "$SRC/fuzz/xml.c" -o "$O/xml.o"
+  run_step "$O/build.log" $CC $cf -I"$SRC/include" -c "$SRC/fuzz/fuzz.c" -o "$O/fuzz.o"
+  run_step "$O/build.log" $CXX $3 "$O/xml.o" "$O/fuzz.o" -o "$O/xml" $LIB_FUZZING_ENGINE \
+    "$SRC/.libs/libxml2.a" -lm
+  fuzz "libxml2-xml-$1" "$O/xml"
 }
 
 # ---- sqlite3: test/ossfuzz.c + the amalgamation (OSS-Fuzz's sqlite3 build) ------
 SQLITE_DEFS="-DSQLITE_MAX_LENGTH=128000000 -DSQLITE_MAX_SQL_LENGTH=128000000 \
 -DSQLITE_MAX_MEMORY=25000000 -DSQLITE_PRINTF_PRECISION_LIMIT=1048576 -DSQLITE_DEBUG=1 \
 -DSQLITE_MAX_PAGE_COUNT=16384"
-build_sqlite3() { # MODE SANFLAGS LINKFLAGS
-  local mode=$1 san=$2 src key cf
-  src=$(unpack sqlite3 "$mode")
-  cf="$BASE $san -fsanitize=fuzzer-no-link $SQLITE_DEFS"
-  key="$CLANG_ID|$cf"
-  if ! cached "$src" "$key"; then
-    say "building the sqlite3 amalgamation ($mode) in $src"
-    mkdir -p "$src/bld"
+build_sqlite3() {
+  local cf="$BASE $2 -fsanitize=fuzzer-no-link $SQLITE_DEFS"
+  if begin sqlite3 "$1" "$cf"; then
+    mkdir -p "$SRC/bld"
     # The amalgamation generator needs only tclsh and a host compiler.
-    (cd "$src/bld" && run_step "$src/pfz-build.log" env CFLAGS=-O1 ../configure &&
-      run_step "$src/pfz-build.log" make sqlite3.c &&
-      run_step "$src/pfz-build.log" $CC $cf -I. -c sqlite3.c -o sqlite3.o)
-    stamp "$src" "$key"
+    (cd "$SRC/bld" && run_step "$SRC/pfz-build.log" env CFLAGS=-O1 ../configure &&
+      run_step "$SRC/pfz-build.log" make sqlite3.c &&
+      run_step "$SRC/pfz-build.log" $CC $cf -I. -c sqlite3.c -o sqlite3.o)
+    stamp
   fi
-  local o="$WORK/sqlite3-$mode"
-  mkdir -p "$o"
-  run_step "$o/build.log" $CC $cf -I"$src/bld" -c "$src/test/ossfuzz.c" -o "$o/ossfuzz.o"
-  # shellcheck disable=SC2086
-  run_step "$o/build.log" $CXX $3 "$o/ossfuzz.o" -o "$o/ossfuzz" $LIB_FUZZING_ENGINE \
-    "$src/bld/sqlite3.o" -lpthread -ldl -lm
-  fuzz "sqlite3-ossfuzz-$mode" "$o/ossfuzz"
+  run_step "$O/build.log" $CC $cf -I"$SRC/bld" -c "$SRC/test/ossfuzz.c" -o "$O/ossfuzz.o"
+  run_step "$O/build.log" $CXX $3 "$O/ossfuzz.o" -o "$O/ossfuzz" $LIB_FUZZING_ENGINE \
+    "$SRC/bld/sqlite3.o" -lpthread -ldl -lm
+  fuzz "sqlite3-ossfuzz-$1" "$O/ossfuzz"
 }
 
 # ---- re2: re2/fuzzing/re2_fuzzer.cc (C++; OSS-Fuzz's re2 build) ---------------
-build_re2() { # MODE SANFLAGS LINKFLAGS
-  local mode=$1 san=$2 src key cf
-  src=$(unpack re2 "$mode")
-  cf="$BASE $san -fsanitize=fuzzer-no-link"
-  key="$CLANG_ID|$cf"
-  if ! cached "$src" "$key"; then
-    say "building re2 ($mode) in $src"
+build_re2() {
+  local cf="$BASE $2 -fsanitize=fuzzer-no-link"
+  if begin re2 "$1" "$cf"; then
     # REBUILD_TABLES: Debian's +dfsg source regenerates the Unicode tables
     # from the unicode-data package.
-    run_step "$src/pfz-build.log" make -C "$src" -j"$PFZ_JOBS" REBUILD_TABLES=1 \
+    run_step "$SRC/pfz-build.log" make -C "$SRC" -j"$PFZ_JOBS" REBUILD_TABLES=1 \
       CXX="$CXX" CXXFLAGS="$cf" obj/libre2.a
-    stamp "$src" "$key"
+    stamp
   fi
-  local o="$WORK/re2-$mode"
-  mkdir -p "$o"
-  run_step "$o/build.log" $CXX $cf -I"$src" -I"$src/re2/fuzzing/compiler-rt/include" \
-    -c "$src/re2/fuzzing/re2_fuzzer.cc" -o "$o/re2_fuzzer.o"
-  # shellcheck disable=SC2086
-  run_step "$o/build.log" $CXX $3 "$o/re2_fuzzer.o" -o "$o/re2_fuzzer" $LIB_FUZZING_ENGINE \
-    "$src/obj/libre2.a" -pthread
-  fuzz "re2-fuzzer-$mode" "$o/re2_fuzzer"
+  run_step "$O/build.log" $CXX $cf -I"$SRC" -I"$SRC/re2/fuzzing/compiler-rt/include" \
+    -c "$SRC/re2/fuzzing/re2_fuzzer.cc" -o "$O/re2_fuzzer.o"
+  run_step "$O/build.log" $CXX $3 "$O/re2_fuzzer.o" -o "$O/re2_fuzzer" $LIB_FUZZING_ENGINE \
+    "$SRC/obj/libre2.a" -pthread
+  fuzz "re2-fuzzer-$1" "$O/re2_fuzzer"
 }
 
 say "portfuzz from $PFZ_DIR: LIB_FUZZING_ENGINE=$LIB_FUZZING_ENGINE"
