@@ -204,7 +204,14 @@ static void test_bounded_under_flood(void)
     sp.shm = shm;
     sp.output = pfz__outcap_write_end(oc);
     CU_ASSERT_FATAL(pfz__proc_spawn_worker(&proc, &calls, &replies, &sp, pool) == APR_SUCCESS);
-    apr_sleep(200000);
+    /* Until the tail is full and some output was dropped (a fixed pause was
+     * too short under Wine on a loaded machine); bounded: 20 s. */
+    for (i = 0; i < 200; i++) {
+        apr_sleep(100000);
+        pfz__outcap_snapshot(oc, &text, &len, &dropped, pool);
+        if (len == (64u << 10) && dropped > 0)
+            break;
+    }
     for (i = 0; i < 5; i++) {
         t0 = pfz__now_us();
         pfz__outcap_snapshot(oc, &text, &len, &dropped, pool);
