@@ -1135,6 +1135,46 @@ typedef struct crash_report {
     int terminate;    /* the reporter ends the process with rec's code afterwards */
 } crash_report_t;
 
+/* dbghelp's start-up, bounded (SYM_BUDGET_MS): under Wine it can take
+ * seconds, and a crashed worker that is still loading symbols when its
+ * execution passes -timeout would be killed and saved as a timeout. It runs
+ * in a thread of its own; when the budget runs out the stack is printed by
+ * module offset (what the signature needs) and the thread is left to die
+ * with the process. Here rather than at start-up: it costs a lot and is
+ * needed only once, when the process is going to die anyway. */
+#define SYM_BUDGET_MS 300
+
+static volatile LONG symbols_loaded;
+
+static DWORD WINAPI sym_loader_main(LPVOID arg)
+{
+    (void)arg;
+    if (sym_set_options != NULL)
+        sym_set_options(SYMOPT_UNDNAME_ | SYMOPT_DEFERRED_LOADS_ | SYMOPT_FAIL_CRITICAL_ERRORS_ |
+                        SYMOPT_NO_PROMPTS_);
+    if (sym_initialize(GetCurrentProcess(), NULL, TRUE))
+        InterlockedExchange(&symbols_loaded, 1);
+    return 0;
+}
+
+/* 1 when dbghelp is ready within the budget, else 0 (print without names). */
+static int load_symbols(void)
+{
+    HANDLE t;
+    DWORD w;
+
+    if (sym_initialize == NULL || sym_from_addr == NULL)
+        return 0;
+    t = CreateThread(NULL, 1024 * 1024, sym_loader_main, NULL, 0, NULL);
+    if (t == NULL)
+        return 0;
+    w = WaitForSingleObject(t, SYM_BUDGET_MS);
+    CloseHandle(t);
+    /* Not ready in time: dbghelp must not be used while it is still being
+     * set up (its state is not thread-safe). */
+    return w == WAIT_OBJECT_0 && symbols_loaded ? 1 : 0;
+}
+
 static void report(const crash_report_t *r)
 {
     static const char banner[] = "==portfuzz== ";
@@ -1169,14 +1209,7 @@ static void report(const crash_report_t *r)
         }
     }
     lb_flush(&b);
-    if (sym_initialize != NULL && sym_from_addr != NULL) {
-        /* Here rather than at start-up: it costs a lot and is needed only
-         * once, when the process is going to die anyway. */
-        if (sym_set_options != NULL)
-            sym_set_options(SYMOPT_UNDNAME_ | SYMOPT_DEFERRED_LOADS_ |
-                            SYMOPT_FAIL_CRITICAL_ERRORS_ | SYMOPT_NO_PROMPTS_);
-        symbols = sym_initialize(GetCurrentProcess(), NULL, TRUE) ? 1 : 0;
-    }
+    symbols = load_symbols();
     print_stack(r->ctx, r->stack_low, r->stack_high, symbols);
 }
 
