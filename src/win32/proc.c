@@ -1145,10 +1145,15 @@ typedef struct crash_report {
 #define SYM_BUDGET_MS 300
 
 static volatile LONG symbols_loaded;
+/* Tests only (PFZ_TEST_SYMBOL_DELAY_MS): a dbghelp as slow as Wine's can be
+ * on a loaded machine, to show that the budget holds. */
+static DWORD sym_test_delay_ms;
 
 static DWORD WINAPI sym_loader_main(LPVOID arg)
 {
     (void)arg;
+    if (sym_test_delay_ms != 0)
+        Sleep(sym_test_delay_ms);
     if (sym_set_options != NULL)
         sym_set_options(SYMOPT_UNDNAME_ | SYMOPT_DEFERRED_LOADS_ | SYMOPT_FAIL_CRITICAL_ERRORS_ |
                         SYMOPT_NO_PROMPTS_);
@@ -1392,6 +1397,11 @@ void pfz__worker_process_setup(void)
 {
     HMODULE dbghelp;
     ULONG guarantee = 64 * 1024;
+    char delay[16];
+
+    if (GetEnvironmentVariableA("PFZ_TEST_SYMBOL_DELAY_MS", delay, sizeof delay) - 1u <
+        sizeof delay - 1u)
+        sym_test_delay_ms = (DWORD)strtoul(delay, NULL, 10);
 
     /* No "program has stopped working" box, no "insert a disk" box. */
     SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
