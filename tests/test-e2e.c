@@ -129,7 +129,22 @@ static run_t run_target(const char *target, const char *const *args, const char 
                     pfz_test_pool);
     }
     apr_procattr_cmdtype_set(attr, APR_PROGRAM_ENV);
-    CU_ASSERT_EQUAL_FATAL(apr_proc_create(&proc, target, argv, NULL, attr, pfz_test_pool), APR_SUCCESS);
+    {
+        /* Wine under load sometimes refuses a CreateProcess (error 1359):
+         * retried with a doubling pause, as the stress test does; a refusal
+         * that persists still fails the test, naming the error. */
+        apr_status_t cst;
+        apr_interval_time_t pause = 50000;
+        char msg[120];
+
+        for (i = 0; (cst = apr_proc_create(&proc, target, argv, NULL, attr, pfz_test_pool)) !=
+                        APR_SUCCESS && i < 5;
+             i++, pause *= 2) {
+            fprintf(stderr, "(spawn refused: %s; retrying) ", apr_strerror(cst, msg, sizeof msg));
+            apr_sleep(pause);
+        }
+        CU_ASSERT_EQUAL_FATAL(cst, APR_SUCCESS);
+    }
     for (i = 0; env != NULL && env[i] != NULL; i++) {
         const char *eq = strchr(env[i], '=');
         apr_env_delete(apr_pstrndup(pfz_test_pool, env[i], (apr_size_t)(eq - env[i])),
