@@ -135,8 +135,9 @@ typedef enum pfz__stack_reason {
  * until it is killed; returns without waiting. The worker holds the input it
  * ran unchanged (it does not go on), but the caller must still kill it after
  * a short grace. POSIX: a signal (PFZ__STACK_SIGNAL in src/posix/posix.h)
- * that the worker honours only from its parent; Win32: not yet
- * (APR_ENOTIMPL). An error (APR_ENOTIMPL, or a worker that cannot be asked)
+ * that the worker honours only from its parent; Win32: a named event of
+ * the worker's (Local\portfuzz-stack-<pid>-<why>). An error (APR_ENOTIMPL,
+ * or a worker that cannot be asked, e.g. one still starting)
  * means the caller kills at once. Safe on an ended process (APR_SUCCESS,
  * nothing sent) and from any thread. */
 apr_status_t pfz__proc_request_stack(pfz__proc_t *proc, pfz__stack_reason_e why);

@@ -744,13 +744,40 @@ apr_status_t pfz__proc_kill(pfz__proc_t *proc)
     return st;
 }
 
-/* Not yet: the worker would need a thread waiting on an event that suspends
- * the target's thread and walks its stack (print_stack). The watchdog then
- * kills at once, as before. */
+/* The named event a worker waits on for stack requests of one reason. Local
+ * (this session) and named by the worker's pid, so a coordinator can reach
+ * exactly its worker without a handle of its own in the worker; any process
+ * of the same user could too, which can do worse to it anyway. */
+static void stack_event_name(wchar_t *buf, size_t cap, DWORD pid, int why)
+{
+    _snwprintf(buf, cap, L"Local\\portfuzz-stack-%lu-%d", (unsigned long)pid, why);
+    buf[cap - 1] = L'\0';
+}
+
 apr_status_t pfz__proc_request_stack(pfz__proc_t *proc, pfz__stack_reason_e why)
 {
-    (void)why;
-    return proc == NULL ? APR_EINVAL : APR_ENOTIMPL;
+    apr_status_t st = APR_SUCCESS;
+    wchar_t name[64];
+    HANDLE ev;
+
+    if (proc == NULL)
+        return APR_EINVAL;
+    apr_thread_mutex_lock(proc->lock);
+    if (proc->process != NULL && !proc->ended) {
+        stack_event_name(name, sizeof(name) / sizeof(name[0]), proc->pid, (int)why);
+        /* No event (a worker still starting, or an older build): the caller
+         * kills at once. */
+        ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
+        if (ev == NULL) {
+            st = APR_FROM_OS_ERROR(GetLastError());
+        } else {
+            if (!SetEvent(ev))
+                st = APR_FROM_OS_ERROR(GetLastError());
+            CloseHandle(ev);
+        }
+    }
+    apr_thread_mutex_unlock(proc->lock);
+    return st;
 }
 
 apr_status_t pfz__proc_rss(pfz__proc_t *proc, apr_uint64_t *rss_bytes)
@@ -1108,6 +1135,51 @@ typedef struct crash_report {
     int terminate;    /* the reporter ends the process with rec's code afterwards */
 } crash_report_t;
 
+/* dbghelp's start-up, bounded (SYM_BUDGET_MS): under Wine it can take
+ * seconds, and a crashed worker that is still loading symbols when its
+ * execution passes -timeout would be killed and saved as a timeout. It runs
+ * in a thread of its own; when the budget runs out the stack is printed by
+ * module offset (what the signature needs) and the thread is left to die
+ * with the process. Here rather than at start-up: it costs a lot and is
+ * needed only once, when the process is going to die anyway. */
+#define SYM_BUDGET_MS 300
+
+static volatile LONG symbols_loaded;
+/* Tests only (PFZ_TEST_SYMBOL_DELAY_MS): a dbghelp as slow as Wine's can be
+ * on a loaded machine, to show that the budget holds. */
+static DWORD sym_test_delay_ms;
+
+static DWORD WINAPI sym_loader_main(LPVOID arg)
+{
+    (void)arg;
+    if (sym_test_delay_ms != 0)
+        Sleep(sym_test_delay_ms);
+    if (sym_set_options != NULL)
+        sym_set_options(SYMOPT_UNDNAME_ | SYMOPT_DEFERRED_LOADS_ | SYMOPT_FAIL_CRITICAL_ERRORS_ |
+                        SYMOPT_NO_PROMPTS_);
+    if (sym_initialize(GetCurrentProcess(), NULL, TRUE))
+        InterlockedExchange(&symbols_loaded, 1);
+    return 0;
+}
+
+/* 1 when dbghelp is ready within the budget, else 0 (print without names). */
+static int load_symbols(void)
+{
+    HANDLE t;
+    DWORD w;
+
+    if (sym_initialize == NULL || sym_from_addr == NULL)
+        return 0;
+    t = CreateThread(NULL, 1024 * 1024, sym_loader_main, NULL, 0, NULL);
+    if (t == NULL)
+        return 0;
+    w = WaitForSingleObject(t, SYM_BUDGET_MS);
+    CloseHandle(t);
+    /* Not ready in time: dbghelp must not be used while it is still being
+     * set up (its state is not thread-safe). */
+    return w == WAIT_OBJECT_0 && symbols_loaded ? 1 : 0;
+}
+
 static void report(const crash_report_t *r)
 {
     static const char banner[] = "==portfuzz== ";
@@ -1142,14 +1214,7 @@ static void report(const crash_report_t *r)
         }
     }
     lb_flush(&b);
-    if (sym_initialize != NULL && sym_from_addr != NULL) {
-        /* Here rather than at start-up: it costs a lot and is needed only
-         * once, when the process is going to die anyway. */
-        if (sym_set_options != NULL)
-            sym_set_options(SYMOPT_UNDNAME_ | SYMOPT_DEFERRED_LOADS_ |
-                            SYMOPT_FAIL_CRITICAL_ERRORS_ | SYMOPT_NO_PROMPTS_);
-        symbols = sym_initialize(GetCurrentProcess(), NULL, TRUE) ? 1 : 0;
-    }
+    symbols = load_symbols();
     print_stack(r->ctx, r->stack_low, r->stack_high, symbols);
 }
 
@@ -1263,6 +1328,65 @@ static void pfz__on_sigabrt(int sig)
     /* Returning lets the C runtime finish abort(): _exit(3). */
 }
 
+/* Stack requests (pfz__proc_request_stack): a thread waits on two named
+ * events (timeout, out of memory); on one, it suspends the thread that runs
+ * the target, prints that thread's stack and leaves it suspended, so the
+ * input in the region stays the one it hangs on until the coordinator's kill.
+ * Without symbols: dbghelp's start-up can take longer than the coordinator's
+ * grace under Wine, and module offsets are what the signature needs. */
+static HANDLE stack_events[2], target_thread_handle;
+static ULONG_PTR target_stack_low, target_stack_high;
+
+static DWORD WINAPI stack_request_main(LPVOID arg)
+{
+    CONTEXT ctx;
+    line_buf_t b;
+    DWORD w;
+
+    (void)arg;
+    w = WaitForMultipleObjects(2, stack_events, FALSE, INFINITE);
+    if (w != WAIT_OBJECT_0 && w != WAIT_OBJECT_0 + 1)
+        return 0;
+    if (SuspendThread(target_thread_handle) == (DWORD)-1)
+        return 0;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.ContextFlags = CONTEXT_FULL;
+    b.n = 0;
+    lb_str(&b, "==");
+    lb_dec(&b, (unsigned)GetCurrentProcessId());
+    lb_str(&b, "== INFO: stack of the fuzz target's thread (requested by the coordinator: ");
+    lb_str(&b, w == WAIT_OBJECT_0 ? "timeout" : "out of memory");
+    lb_str(&b, "):");
+    lb_flush(&b);
+    if (GetThreadContext(target_thread_handle, &ctx))
+        print_stack(&ctx, target_stack_low, target_stack_high, 0);
+    return 0; /* the target's thread stays suspended: the kill follows */
+}
+
+static void start_stack_requests(void)
+{
+    static const int whys[2] = {PFZ__STACK_TIMEOUT, PFZ__STACK_OOM};
+    wchar_t name[64];
+    HANDLE t;
+    int i;
+
+    if (!DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(),
+                         &target_thread_handle,
+                         THREAD_SUSPEND_RESUME | THREAD_GET_CONTEXT | THREAD_QUERY_INFORMATION,
+                         FALSE, 0))
+        return;
+    GetCurrentThreadStackLimits(&target_stack_low, &target_stack_high);
+    for (i = 0; i < 2; i++) {
+        stack_event_name(name, sizeof(name) / sizeof(name[0]), GetCurrentProcessId(), whys[i]);
+        stack_events[i] = CreateEventW(NULL, FALSE, FALSE, name);
+        if (stack_events[i] == NULL)
+            return; /* no requests: the coordinator kills at once */
+    }
+    t = CreateThread(NULL, 256 * 1024, stack_request_main, NULL, 0, NULL);
+    if (t != NULL)
+        CloseHandle(t);
+}
+
 /* Workers ignore Ctrl-C and Ctrl-Break: the coordinator decides. */
 static BOOL WINAPI ignore_console_event(DWORD event)
 {
@@ -1273,6 +1397,11 @@ void pfz__worker_process_setup(void)
 {
     HMODULE dbghelp;
     ULONG guarantee = 64 * 1024;
+    char delay[16];
+
+    if (GetEnvironmentVariableA("PFZ_TEST_SYMBOL_DELAY_MS", delay, sizeof delay) - 1u <
+        sizeof delay - 1u)
+        sym_test_delay_ms = (DWORD)strtoul(delay, NULL, 10);
 
     /* No "program has stopped working" box, no "insert a disk" box. */
     SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
@@ -1310,6 +1439,7 @@ void pfz__worker_process_setup(void)
         sym_from_addr = (sym_from_addr_fn)(void (*)(void))GetProcAddress(dbghelp, "SymFromAddr");
     }
     start_reporter();
+    start_stack_requests();
     previous_filter = SetUnhandledExceptionFilter(on_unhandled_exception);
     signal(SIGABRT, pfz__on_sigabrt);
 }
