@@ -1224,6 +1224,15 @@ static void report(const crash_report_t *r)
  * CreateThread), so the filter only hands the report over and waits. */
 static HANDLE report_request, report_done;
 static crash_report_t *volatile report_pending;
+/* Reproduction (pfz__reproduce_process_setup): a crash ends the process with
+ * this status (-error_exitcode, libFuzzer's 77), not the exception code a
+ * worker ends with for its coordinator. 0: a worker. */
+static volatile UINT crash_status;
+
+static UINT end_status(DWORD code)
+{
+    return crash_status != 0 ? crash_status : (UINT)code;
+}
 
 static DWORD WINAPI reporter_main(LPVOID arg)
 {
@@ -1231,7 +1240,7 @@ static DWORD WINAPI reporter_main(LPVOID arg)
     WaitForSingleObject(report_request, INFINITE);
     report(report_pending);
     if (report_pending->terminate)
-        TerminateProcess(GetCurrentProcess(), report_pending->rec->ExceptionCode);
+        TerminateProcess(GetCurrentProcess(), end_status(report_pending->rec->ExceptionCode));
     SetEvent(report_done);
     return 0;
 }
@@ -1277,7 +1286,7 @@ static LONG WINAPI on_unhandled_exception(EXCEPTION_POINTERS *ep)
     /* A second exception (another thread, or inside the report) must not
      * print over the first: end with its code at once. */
     if (InterlockedExchange(&entered, 1) != 0)
-        TerminateProcess(GetCurrentProcess(), code);
+        TerminateProcess(GetCurrentProcess(), end_status(code));
     r.rec = ep->ExceptionRecord;
     r.ctx = ep->ContextRecord;
     r.what = NULL;
@@ -1304,7 +1313,7 @@ static LONG WINAPI on_unhandled_exception(EXCEPTION_POINTERS *ep)
     }
     /* End now with the exception code: that is what the coordinator reads,
      * and it skips Windows Error Reporting (slow, even without a dialog). */
-    TerminateProcess(GetCurrentProcess(), code);
+    TerminateProcess(GetCurrentProcess(), end_status(code));
     return EXCEPTION_CONTINUE_SEARCH;
 }
 
@@ -1325,6 +1334,8 @@ static void pfz__on_sigabrt(int sig)
     r.terminate = 0;
     current_stack_bounds(&r.stack_low, &r.stack_high);
     report_elsewhere(&r);
+    if (crash_status != 0)
+        TerminateProcess(GetCurrentProcess(), crash_status);
     /* Returning lets the C runtime finish abort(): _exit(3). */
 }
 
@@ -1445,12 +1456,15 @@ void pfz__worker_process_setup(void)
 }
 
 /* Reproduction on Windows: the worker's set-up (exception reporter, no error
- * dialogs); a crash ends the process with its exception code, as a worker's
- * does (non-zero, which is what a reproducer's caller checks). */
+ * dialogs), but a crash ends the process with -error_exitcode as on POSIX,
+ * and Ctrl-C/Ctrl-Break end it (a worker ignores them: its coordinator
+ * decides). */
 void pfz__reproduce_process_setup(int crash_exit_code)
 {
-    (void)crash_exit_code;
     pfz__worker_process_setup();
+    crash_status = crash_exit_code > 0 ? (UINT)crash_exit_code : 0;
+    SetConsoleCtrlHandler(ignore_console_event, FALSE);
+    SetConsoleCtrlHandler(NULL, FALSE);
 }
 
 void pfz__print_stack_here(int skip)
