@@ -68,15 +68,24 @@ void pfz__report_summary(const char *what)
 
 /* ------------------------------------------------------------- guards */
 
+/* Set by the thread that calls the target, read by the malloc hook on any
+ * thread (the reproduction watchdog's included): atomic. */
 static volatile int in_target;
+#if defined(__GNUC__) || defined(__clang__)
+#define IN_TARGET() __atomic_load_n(&in_target, __ATOMIC_RELAXED)
+#define SET_IN_TARGET(v) __atomic_store_n(&in_target, (v), __ATOMIC_RELAXED)
+#else
+#define IN_TARGET() in_target
+#define SET_IN_TARGET(v) (in_target = (v))
+#endif
 static int error_code = 77, oom_code = 71;
 static uint64_t malloc_limit; /* bytes; 0: none */
 
 static void on_exit_during_target(void)
 {
-    if (!in_target)
+    if (!IN_TARGET())
         return; /* the engine's own exit */
-    in_target = 0;
+    SET_IN_TARGET(0);
     pfz__report_exited(pfz__self_pid());
     pfz__print_stack_here(1); /* from exit()'s frames (this one is ours) */
     pfz__report_summary("fuzz target exited");
@@ -86,9 +95,9 @@ static void on_exit_during_target(void)
 static void on_malloc(const volatile void *p, apr_size_t size)
 {
     (void)p;
-    if (!in_target || malloc_limit == 0 || (uint64_t)size < malloc_limit)
+    if (!IN_TARGET() || malloc_limit == 0 || (uint64_t)size < malloc_limit)
         return;
-    in_target = 0;
+    SET_IN_TARGET(0);
     pfz__report_oom_malloc(pfz__self_pid(), (uint64_t)size);
     pfz__print_stack_here(1); /* from the allocator's frames (this one is ours) */
     pfz__report_summary("out-of-memory");
@@ -122,9 +131,9 @@ PFZ_NOINLINE int pfz__call_target(pfz_target_fn fn, const uint8_t *data, size_t 
     int rc;
 
     pfz__stack_set_bottom(PFZ_RETURN_ADDRESS());
-    in_target = 1;
+    SET_IN_TARGET(1);
     rc = fn(data, size);
-    in_target = 0; /* also keeps the call from becoming a tail call */
+    SET_IN_TARGET(0); /* also keeps the call from becoming a tail call */
     return rc;
 }
 
