@@ -577,12 +577,22 @@ static void test_crash_state_campaign(void)
     CU_ASSERT_EQUAL(r.code, 77);
     check_state(&r, "campaign");
 }
+#else
+/* The suite's checks use POSIX regex.h; on Windows it says so, so that its
+ * CTest entry runs one test instead of none. */
+static void test_surface_skipped_on_windows(void)
+{
+    fprintf(stderr, "(skipped: the libFuzzer-surface checks need POSIX regex.h) ");
+    CU_PASS("skipped on Windows");
+}
 #endif /* !_WIN32 */
 
 void pfz_test_register_surface(void)
 {
     CU_pSuite s = pfz_test_suite("surface");
-#ifndef _WIN32
+#ifdef _WIN32
+    PFZ_TEST_ADD(s, test_surface_skipped_on_windows);
+#else
     PFZ_TEST_ADD(s, test_reproduce_runs);
     PFZ_TEST_ADD(s, test_reproduce_timeout);
     PFZ_TEST_ADD(s, test_reproduce_rss_limit);
@@ -600,7 +610,5 @@ void pfz_test_register_surface(void)
     PFZ_TEST_ADD(s, test_leak);
     PFZ_TEST_ADD(s, test_crash_state_reproduce);
     PFZ_TEST_ADD(s, test_crash_state_campaign);
-#else
-    (void)s;
 #endif
 }
