@@ -465,13 +465,13 @@ static apr_status_t start_worker(pfz__coord_t *c, pfz__wslot_t *s)
         if (attempt == 6)
             break;
         pfz__log("WARNING: cannot start worker %d (attempt %d): %s; retrying", s->id, attempt,
-                 pfz__strerror(st, msg, sizeof msg));
+                 pfz__worker_start_error(s->worker, st, msg, sizeof msg));
         apr_sleep(pause);
         pause *= 2;
     }
     pfz__log("ERROR: cannot start worker %d (this program, re-executed) after %d attempts: %s. "
              "Check process and memory limits (ulimit -u, -v) and, on Windows, antivirus.",
-             s->id, attempt, pfz__strerror(st, msg, sizeof msg));
+             s->id, attempt, pfz__worker_start_error(s->worker, st, msg, sizeof msg));
     pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
     return st;
 }
@@ -792,8 +792,14 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
         pfz__kill_reason_e reason;
         pfz__fuzz_result_t *res = &solo.slot.res;
         uint8_t *next;
-        if (pfz__worker_start(solo.slot.worker) != APR_SUCCESS)
+        char msg[320];
+
+        if ((st = pfz__worker_start(solo.slot.worker)) != APR_SUCCESS) {
+            if (st != PFZ_ESHMCLOSED)
+                pfz__log("WARNING: minimization stopped: cannot start its worker: %s",
+                         pfz__worker_start_error(solo.slot.worker, st, msg, sizeof msg));
             break;
+        }
         memset(&a, 0, sizeof a);
         a.type = PFZ__CALL_MINIMIZE;
         a.value.data = cur;

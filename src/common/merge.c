@@ -313,7 +313,8 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
             unstart(g, i, before);
             break; /* interrupted: the watchdog cleaned the worker up */
         } else if (st != APR_SUCCESS) {
-            pfz__log("ERROR: merge: cannot start the worker: %s", pfz__strerror(st, msg, sizeof msg));
+            pfz__log("ERROR: merge: cannot start the worker: %s",
+                     pfz__worker_start_error(solo.slot.worker, st, msg, sizeof msg));
             free(data);
             code = PFZ_EXIT_USAGE;
             break;

@@ -77,6 +77,10 @@ typedef struct pfz__spawn {
      * went through; there a blocked write ends when the worker's job is
      * killed). 0: both block. */
     apr_interval_time_t io_slice_us;
+    /** Out: on failure, the OS call that failed ("posix_spawn",
+     * "CreateProcessW", ...; static text), or NULL when none did. The
+     * platform layer prints nothing: the caller says what failed. */
+    const char *failed_call;
 } pfz__spawn_t;
 
 /** Spawns `args->exe` in worker mode. Creates two pipes: the worker reads calls
@@ -87,7 +91,7 @@ typedef struct pfz__spawn {
  * when several threads spawn at once. Returns our ends: `calls` (write) and
  * `replies` (read), both owned by the caller (close with apr_file_close). */
 apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
-                                    apr_file_t **replies, const pfz__spawn_t *args,
+                                    apr_file_t **replies, pfz__spawn_t *args,
                                     apr_pool_t *pool);
 
 /** Creates the pipe that carries a worker's stdout and stderr to us

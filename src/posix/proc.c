@@ -414,7 +414,7 @@ static apr_status_t proc_cleanup(void *data)
 }
 
 apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
-                                    apr_file_t **replies, const pfz__spawn_t *args,
+                                    apr_file_t **replies, pfz__spawn_t *args,
                                     apr_pool_t *pool)
 {
     /* [0] is the read end, [1] the write end. The worker reads calls_p[0]
@@ -437,6 +437,8 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     *proc = NULL;
     *calls = NULL;
     *replies = NULL;
+    if (args != NULL)
+        args->failed_call = NULL;
     if (args == NULL || args->exe == NULL || args->argv == NULL || args->argv[0] == NULL ||
         pfz__shm_fd(args->shm) < 0)
         return APR_EINVAL;
@@ -453,6 +455,7 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
 
     if (make_pipe(calls_p) != 0 || make_pipe(replies_p) != 0) {
         st = APR_FROM_OS_ERROR(errno);
+        args->failed_call = "pipe";
         goto done;
     }
     if (args->output != NULL && (apr_os_file_get(&log_fd, args->output) != APR_SUCCESS || log_fd < 0)) {
@@ -467,9 +470,11 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
         (src_shm = fcntl(pfz__shm_fd(args->shm), F_DUPFD_CLOEXEC, HIGH_FD)) < 0 ||
         (log_fd >= 0 && (src_log = fcntl(log_fd, F_DUPFD_CLOEXEC, HIGH_FD)) < 0)) {
         st = APR_FROM_OS_ERROR(errno);
+        args->failed_call = "fcntl(F_DUPFD_CLOEXEC)";
         goto done;
     }
 
+    args->failed_call = "posix_spawn_file_actions";
     if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
         st = APR_FROM_OS_ERROR(rc);
         goto done;
@@ -495,6 +500,7 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
 #endif
 #endif
 
+    args->failed_call = "posix_spawnattr";
     if ((rc = posix_spawnattr_init(&attr)) != 0) {
         st = APR_FROM_OS_ERROR(rc);
         goto done;
@@ -541,8 +547,10 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
 #endif
     if (rc != 0) {
         st = APR_FROM_OS_ERROR(rc);
+        args->failed_call = "posix_spawn";
         goto done;
     }
+    args->failed_call = NULL;
 
     p->pid = pid;
     apr_pool_cleanup_register(pool, p, proc_cleanup, apr_pool_cleanup_null);
