@@ -751,7 +751,7 @@ apr_status_t pfz__solo_run(pfz__solo_t *s, const uint8_t *data, size_t len)
     a.value.data = data;
     a.value.size = len;
     a.max_len = (uint32_t)PFZ_MAX(len, 1);
-    a.deadline_us = (uint64_t)s->c.o->timeout * 1000000u + 30000000u;
+    a.deadline_us = pfz__options_deadline_us(s->c.o, 30000000u, 1);
     return pfz__client_call(s->slot.worker, &a, &s->slot.res);
 }
 
