@@ -146,6 +146,14 @@ typedef enum pfz__stack_reason {
  * nothing sent) and from any thread. */
 apr_status_t pfz__proc_request_stack(pfz__proc_t *proc, pfz__stack_reason_e why);
 
+/** Reproduction (single-input mode), from a thread other than the target's:
+ * prints the stack of the thread that runs the target, as a stack request
+ * from a coordinator does (the report lines a timeout's crash state is read
+ * from), and returns once it is printed, or after about 2 s. The target's
+ * thread is left stopped (Win32) or held (POSIX): the caller ends the
+ * process next. Needs pfz__reproduce_process_setup. */
+void pfz__print_target_stack(pfz__stack_reason_e why);
+
 /** Resident memory of the running process in bytes. */
 apr_status_t pfz__proc_rss(pfz__proc_t *proc, apr_uint64_t *rss_bytes);
 

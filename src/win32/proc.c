@@ -1291,6 +1291,9 @@ static void pfz__on_sigabrt(int sig)
 static HANDLE stack_events[2], target_thread_handle;
 static ULONG_PTR target_stack_low, target_stack_high;
 
+static volatile LONG stack_printed; /* stack_request_main printed its stack */
+static volatile int self_request;   /* the request is pfz__print_target_stack's */
+
 static DWORD WINAPI stack_request_main(LPVOID arg)
 {
     CONTEXT ctx;
@@ -1309,13 +1312,29 @@ static DWORD WINAPI stack_request_main(LPVOID arg)
     pfz__rl_init(&b, line, sizeof line);
     pfz__rl_str(&b, "==");
     pfz__rl_dec(&b, (unsigned)GetCurrentProcessId());
-    pfz__rl_str(&b, "== INFO: stack of the fuzz target's thread (requested by the coordinator: ");
+    pfz__rl_str(&b, self_request ? "== INFO: stack of the fuzz target's thread ("
+                                 : "== INFO: stack of the fuzz target's thread (requested by the "
+                                   "coordinator: ");
     pfz__rl_str(&b, w == WAIT_OBJECT_0 ? "timeout" : "out of memory");
     pfz__rl_str(&b, "):");
     pfz__rl_flush(&b);
     if (GetThreadContext(target_thread_handle, &ctx))
         print_stack(&ctx, target_stack_low, target_stack_high, 0);
+    InterlockedExchange(&stack_printed, 1);
     return 0; /* the target's thread stays suspended: the kill follows */
+}
+
+void pfz__print_target_stack(pfz__stack_reason_e why)
+{
+    HANDLE ev = stack_events[why == PFZ__STACK_OOM ? 1 : 0];
+    int i;
+
+    if (ev == NULL)
+        return;
+    self_request = 1;
+    SetEvent(ev);
+    for (i = 0; i < 200 && InterlockedCompareExchange(&stack_printed, 0, 0) == 0; i++)
+        Sleep(10);
 }
 
 static void start_stack_requests(void)
