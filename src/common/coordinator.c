@@ -189,6 +189,13 @@ static void handle_death(pfz__coord_t *c, pfz__wslot_t *s, int was_seed)
 
     pfz__worker_reap(s->worker, &how, &reason);
     pid = how.pid;
+    /* Past -timeout, the watchdog asks for the stack, then kills after a
+     * grace. A worker that ended by itself in between was not hung: it was
+     * reporting a crash that came before (a deadly-signal report with slow
+     * symbolization can outlast what was left of -timeout). Its report is
+     * whole; it is a crash. */
+    if (reason == PFZ__KILL_TIMEOUT && how.crash && !how.killed)
+        reason = PFZ__KILL_NONE;
     s->entries_sent = s->features_sent = 0; /* the next process starts empty */
     if (reason == PFZ__KILL_CLEANUP || (pfz__coord_stopping(c) && reason == PFZ__KILL_NONE &&
                                             !in_target && broke == NULL))

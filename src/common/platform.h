@@ -115,6 +115,8 @@ typedef struct pfz__exit {
     pfz__exit_kind_e kind;
     apr_uint32_t code;
     int crash;        /**< 1 when this ending looks like a crash (signal, exception, abort) */
+    int killed;       /**< 1 when it ended by a hard kill (SIGKILL; Win32: pfz__proc_kill's
+                           TerminateProcess), not by itself */
     char desc[96];    /**< e.g. "signal 11 (SIGSEGV)", "exception 0xC0000005 (access violation)" */
     long pid;         /**< the process's id (set by worker.c when it releases the process) */
 } pfz__exit_t;

@@ -67,6 +67,7 @@ static volatile sig_atomic_t forwarded; /* a request passed on to target_thread 
 static volatile sig_atomic_t self_request; /* pfz__print_target_stack: its reason */
 static volatile sig_atomic_t self_printed; /* ... and its stack is out */
 static int requests_on;                    /* pfz__on_stack_request is installed */
+static long report_test_delay_ms;          /* PFZ_TEST_SYMBOL_DELAY_MS: a slow symbolizer, for tests */
 static volatile sig_atomic_t dying;     /* a deadly signal is being reported */
 static const void *volatile stack_cut;  /* see pfz__stack_set_bottom */
 static int crash_exit_code;             /* reproduction: exit with this after a report */
@@ -243,6 +244,13 @@ static void pfz__on_deadly_signal(int signo, siginfo_t *si, void *uctx)
         pfz__rl_pid_banner(&b);
         pfz__rl_str(&b, "ERROR: libFuzzer: deadly signal");
         pfz__rl_flush(&b);
+        if (report_test_delay_ms > 0) {
+            struct timespec ts;
+            ts.tv_sec = report_test_delay_ms / 1000;
+            ts.tv_nsec = (report_test_delay_ms % 1000) * 1000000L;
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+            }
+        }
         print_stack(uctx, 2);
         pfz__rl_str(&b, "SUMMARY: libFuzzer: deadly signal");
         pfz__rl_flush(&b);
@@ -349,6 +357,8 @@ void pfz__crash_reports_install(void)
     (void)backtrace(warm, 2);
 #endif
     target_thread = pthread_self();
+    if (getenv("PFZ_TEST_SYMBOL_DELAY_MS") != NULL)
+        report_test_delay_ms = atol(getenv("PFZ_TEST_SYMBOL_DELAY_MS"));
 #ifdef HAVE_SIGALTSTACK
     {
         /* A stack overflow leaves no stack to run a handler on. Kept for
@@ -366,12 +376,16 @@ void pfz__crash_reports_install(void)
     sigemptyset(&sa.sa_mask);
     sa.sa_sigaction = pfz__on_deadly_signal;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    /* A stack request must not interrupt a crash report (it would print the
+     * report's own stack and hold the thread until the kill): it waits. */
+    sigaddset(&sa.sa_mask, PFZ__STACK_SIGNAL);
     for (i = 0; i < sizeof(deadly) / sizeof(deadly[0]); i++)
         /* A sanitizer (or the embedder) that owns a signal keeps it: its
          * report is better than ours, and must stay exactly as it is. */
         if (is_default(deadly[i]))
             sigaction(deadly[i], &sa, NULL);
 
+    sigemptyset(&sa.sa_mask);
     sa.sa_sigaction = pfz__on_stack_request;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
     if (is_default(PFZ__STACK_SIGNAL))

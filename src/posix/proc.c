@@ -379,6 +379,7 @@ static void classify(pfz__exit_t *how, int status)
         how->kind = PFZ__EXIT_SIGNAL;
         how->code = (apr_uint32_t)WTERMSIG(status);
         how->crash = 1;
+        how->killed = WTERMSIG(status) == SIGKILL;
         name = signal_name(WTERMSIG(status));
         if (name != NULL)
             snprintf(how->desc, sizeof(how->desc), "signal %d (%s)", WTERMSIG(status), name);

@@ -113,6 +113,7 @@ static void classify(pfz__exit_t *how, DWORD code, int killed)
         /* Like SIGKILL on POSIX: it did not end by itself. */
         how->kind = PFZ__EXIT_CODE;
         how->crash = 1;
+        how->killed = 1;
         snprintf(how->desc, sizeof(how->desc), "killed (TerminateProcess, exit code 0x%lX)",
                  (unsigned long)code);
     } else if (name != NULL ||
