@@ -18,7 +18,7 @@ if(PKG_CONFIG_FOUND)
   pkg_check_modules(PORTFUZZ_APR QUIET IMPORTED_TARGET apr-1>=1.6)
 endif()
 if(TARGET PkgConfig::PORTFUZZ_APR)
-  set(portfuzz_apr_FROM "pkg-config apr-1 ${PORTFUZZ_APR_VERSION}")
+  set(PORTFUZZ_APR_FOUND_AS "pkg-config apr-1 ${PORTFUZZ_APR_VERSION}")
   add_library(portfuzz::apr INTERFACE IMPORTED)
   set_target_properties(portfuzz::apr PROPERTIES INTERFACE_LINK_LIBRARIES PkgConfig::PORTFUZZ_APR)
 else()
@@ -35,7 +35,7 @@ else()
   # vcpkg: libapr-1 is the DLL's import library, apr-1 the static library.
   find_library(PORTFUZZ_APR_LIBRARY NAMES libapr-1 apr-1 HINTS ${pfz_apr_hints})
   if(PORTFUZZ_APR_INCLUDE_DIR AND PORTFUZZ_APR_LIBRARY)
-    set(portfuzz_apr_FROM "${PORTFUZZ_APR_LIBRARY}")
+    set(PORTFUZZ_APR_FOUND_AS "${PORTFUZZ_APR_LIBRARY}")
     add_library(portfuzz::apr UNKNOWN IMPORTED)
     set_target_properties(portfuzz::apr PROPERTIES IMPORTED_LOCATION "${PORTFUZZ_APR_LIBRARY}"
                           INTERFACE_INCLUDE_DIRECTORIES "${PORTFUZZ_APR_INCLUDE_DIR}")
@@ -50,6 +50,6 @@ else()
 endif()
 
 include(FindPackageHandleStandardArgs)
-find_package_handle_standard_args(portfuzz_apr REQUIRED_VARS portfuzz_apr_FROM
+find_package_handle_standard_args(portfuzz_apr REQUIRED_VARS PORTFUZZ_APR_FOUND_AS
   REASON_FAILURE_MESSAGE "APR 1 (apr-1 >= 1.6) not found: install it (Debian: apt-get install \
 libapr1-dev, Windows: vcpkg install apr:x64-windows) or add its prefix to CMAKE_PREFIX_PATH")
