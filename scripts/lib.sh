@@ -64,10 +64,10 @@ pfz_deb_src() {
 }
 
 # The build needs: a C compiler, autotools, pkg-config, APR and CUnit; clang and
-# its runtimes for the clang/TSan/ASan builds.
+# its runtimes for the clang/TSan/ASan builds; cmake for tests/cmake.sh.
 pfz_install_build_deps() {
   pfz_apt ca-certificates gcc g++ make autoconf automake libtool pkg-config libapr1-dev \
-    libcunit1-dev clang libclang-rt-14-dev
+    libcunit1-dev clang libclang-rt-14-dev cmake
 }
 
 # pfz_build DIR [configure args...]: (re)configures and builds in DIR.

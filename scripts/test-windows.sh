@@ -6,7 +6,9 @@
 #      CUnit runner (unit, cross-process, stress, end-to-end) under Wine;
 #   3. CMake: the same sources through CMakeLists.txt + cmake/mingw-w64.cmake
 #      in $B/cmake-mingw, then ctest through Wine (every suite but the client
-#      stress, which step 2 already ran on identical code);
+#      stress, which step 2 already ran on identical code); installs it and
+#      builds examples/cmake against the install (find_package(portfuzz)),
+#      whose .exe must find its planted crash under Wine;
 #   4. stops the Wine prefix's wineserver, whatever happened.
 # B=${PFZ_BUILD_ROOT:-<repo>/build}. Exits non-zero on any failure.
 # Usage: scripts/test-windows.sh [--no-cmake]
@@ -96,6 +98,13 @@ if [ $cmake_too = 1 ]; then
     pfz_die "ctest of the CMake build failed under Wine (log: $cm/ctest.out)"
   fi
   grep -E 'tests passed|Total Test time' "$cm/ctest.out" >&2 || true
+  step "examples/cmake: find_package(portfuzz) against the installed CMake build, run under Wine"
+  rm -rf "$cm/prefix"
+  cmake --install "$cm" --prefix "$cm/prefix" >"$cm/install.out" 2>&1 ||
+    { tail -30 "$cm/install.out" >&2; pfz_die "cmake --install of the mingw build failed ($cm/install.out)"; }
+  PFZ_RUN=wine "$PFZ_TOP/tests/cmake-example.sh" "$cm/prefix" "$cm/example" \
+    -DCMAKE_TOOLCHAIN_FILE="$PFZ_TOP/cmake/mingw-w64.cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo ||
+    pfz_die "examples/cmake (mingw-w64, under Wine) failed"
 fi
 
 step "Windows build passed"

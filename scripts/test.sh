@@ -2,7 +2,8 @@
 # scripts/test.sh -- the whole test suite, from a fresh Debian 12 machine:
 # installs what is missing, then builds and runs every CUnit suite (unit,
 # cross-process, stress, end-to-end) with gcc, with clang, and with clang +
-# ThreadSanitizer, real projects' libFuzzer harnesses built the OSS-Fuzz way
+# ThreadSanitizer, the CMake build (tests/cmake.sh: ctest, install and a
+# find_package(portfuzz) example), real projects' libFuzzer harnesses built the OSS-Fuzz way
 # against the clang build (scripts/real-harnesses.sh), and finally the Windows
 # build under Wine (scripts/test-windows.sh).
 # Usage: ./scripts/test.sh [--quick]   (--quick: gcc build only)
@@ -35,6 +36,13 @@ run_check() { # DIR LABEL [env...]
 
 pfz_build "$B/gcc" CC=gcc --enable-werror
 run_check "$B/gcc" gcc
+# The same sources through CMakeLists.txt: build, ctest (but the end-to-end
+# suites the autotools builds run), install, and a fuzzer built with
+# find_package(portfuzz) against the install (examples/cmake; ~1-2 min).
+pfz_say "CMake build, ctest, install and examples/cmake (tests/cmake.sh)"
+"$PFZ_TOP/tests/cmake.sh" "$B/cmake" -DCMAKE_C_COMPILER=gcc >"$B/cmake.log" 2>&1 ||
+  { tail -60 "$B/cmake.log" >&2; pfz_die "tests/cmake.sh failed (log: $B/cmake.log)"; }
+tail -1 "$B/cmake.log" >&2
 if [ $quick = 0 ]; then
   pfz_build "$B/clang" CC=clang --enable-werror
   run_check "$B/clang" clang

@@ -1,6 +1,6 @@
 #!/bin/sh
 # check-source-lists.sh -- fails when the source lists of Makefile.am and
-# CMakeLists.txt differ (CMake mirrors Makefile.am for the MSVC build).
+# CMakeLists.txt differ (CMake mirrors Makefile.am for MSVC and CMake users).
 # Usage: tests/check-source-lists.sh [SRCDIR]   (default: $srcdir, else ..)
 # Compared, as sorted sets (Makefile.am name = CMakeLists.txt name):
 #   PFZ_COMMON_SRCS PFZ_COMMON_HDRS PFZ_POSIX_SRCS PFZ_WIN32_SRCS PFZ_MAIN_SRCS
