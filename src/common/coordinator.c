@@ -927,8 +927,10 @@ static void plot(pfz__coord_t *c, apr_pool_t *p)
         return;
     if (apr_file_info_get(&fi, APR_FINFO_SIZE, f) == APR_SUCCESS && fi.size == 0)
         apr_file_puts(PLOT_HEADER, f);
-    apr_file_printf(f, "%.1f,%" APR_UINT64_T_FMT ",%zu,%zu,%d,%" APR_UINT64_T_FMT ",%" APR_UINT64_T_FMT
-                    ",%zu,%zu\n", elapsed_s(c), c->total_execs, c->corpus->nedges,
+    /* APR's formatter knows no %zu. */
+    apr_file_printf(f, "%.1f,%" APR_UINT64_T_FMT ",%" APR_SIZE_T_FMT ",%" APR_SIZE_T_FMT ",%d,%"
+                    APR_UINT64_T_FMT ",%" APR_UINT64_T_FMT ",%" APR_SIZE_T_FMT ",%" APR_SIZE_T_FMT "\n",
+                    elapsed_s(c), c->total_execs, c->corpus->nedges,
                     c->corpus->features.count, c->corpus->entries->nelts,
                     c->crashes + c->timeouts + c->ooms + c->leaks,
                     dt > 0 ? (uint64_t)((double)dn * 1e6 / (double)dt) : 0, c->corpus->total_bytes,
