@@ -1151,8 +1151,12 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
                 while (c->next_pulse <= c->total_execs)
                     c->next_pulse *= 2;
             }
-            if (o->plot_data && now - c->last_plot_us >= 1000000u)
+            /* A line every second, and one as the corpus inputs have run
+             * (INITED: the coverage the seeds bring, before fuzzing). */
+            if (o->plot_data && (now - c->last_plot_us >= 1000000u || c->inited != c->plotted_inited)) {
                 plot(c, pool);
+                c->plotted_inited = c->inited;
+            }
             seeds_progress(c, now);
         }
         if (c->stopping) {

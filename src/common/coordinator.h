@@ -74,6 +74,7 @@ struct pfz__coord {
     apr_hash_t *reloaded;       /* file names already taken by -reload */
     uint64_t last_reload_us, last_plot_us;
     uint64_t last_plot_execs;   /* (mu) total_execs at the last -plot_data line */
+    int plotted_inited;         /* (mu) the -plot_data line at INITED is written */
     pfz__progress_t seed_prog;  /* (mu) progress of the corpus inputs running */
     int seed_prog_on;
     /* (mu) Called by the watchdog on each of its ticks, outside mu, or NULL:
