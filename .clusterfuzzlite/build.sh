@@ -5,7 +5,8 @@
 # SRC, OUT, WORK. Only LIB_FUZZING_ENGINE changes: the image's default
 # (-fsanitize=fuzzer, libFuzzer) becomes portfuzz. The compile and link
 # lines are the ones any OSS-Fuzz project uses.
-export LIB_FUZZING_ENGINE="$("$SRC/portfuzz/scripts/oss-fuzz-engine.sh")"
+LIB_FUZZING_ENGINE="$("$SRC/portfuzz/scripts/oss-fuzz-engine.sh")" # its own line: an export would hide a failure
+export LIB_FUZZING_ENGINE
 
 ex="$SRC/portfuzz/examples/cflite"
 $CC $CFLAGS -c "$ex/kv.c" -o "$WORK/kv.o"

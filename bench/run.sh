@@ -45,7 +45,7 @@ APT_UPDATED=0
 apt_update_once() {
     if [[ $APT_UPDATED == 0 ]]; then
         log "apt-get update"
-        "${SUDO[@]}" apt-get update -qq
+        "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
         APT_UPDATED=1
     fi
 }
@@ -73,7 +73,7 @@ done
 if [[ ${#missing[@]} -gt 0 ]]; then
     apt_update_once
     log "installing: ${missing[*]}"
-    "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # libFuzzer's runtime for clang's default version (clang may be 14 or newer)
 CLANG_RES=$(clang -print-resource-dir)

@@ -81,7 +81,7 @@ APT_UPDATED=0
 apt_update_once() {
     if [[ $APT_UPDATED == 0 ]]; then
         log "apt-get update"
-        "${SUDO[@]}" apt-get update -qq || die "apt-get update failed"
+        "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq || die "apt-get update failed"
         APT_UPDATED=1
     fi
 }
@@ -105,7 +105,7 @@ done
 if ((${#missing[@]})); then
     apt_update_once
     log "installing: ${missing[*]}"
-    "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
         die "apt-get install ${missing[*]} failed"
 fi
 

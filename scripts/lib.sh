@@ -19,6 +19,14 @@ pfz_need_root() {
   fi
 }
 
+# apt-get, waiting (bounded) for another apt/dpkg run to finish instead of
+# failing on its lock: two of our scripts (or unattended-upgrades) may install
+# at the same time.
+pfz_apt_get() {
+  $SUDO flock -w 600 /var/lib/apt/lists/.portfuzz-lock \
+    apt-get -o DPkg::Lock::Timeout=600 "$@"
+}
+
 # Installs the Debian packages given (only the missing ones).
 pfz_apt() {
   local missing=() p
@@ -29,8 +37,8 @@ pfz_apt() {
   pfz_say "installing Debian packages: ${missing[*]}"
   pfz_need_root "install: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q >/dev/null || pfz_die "apt-get update failed"
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+  pfz_apt_get update -q >/dev/null || pfz_die "apt-get update failed"
+  pfz_apt_get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
     pfz_die "apt-get install failed for: ${missing[*]}"
 }
 
@@ -50,7 +58,7 @@ pfz_deb_src() {
       sed -E 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources
     } | $SUDO tee "$list" >/dev/null
   fi
-  $SUDO apt-get update -q >/dev/null || pfz_die "apt-get update failed"
+  pfz_apt_get update -q >/dev/null || pfz_die "apt-get update failed"
   apt-cache showsrc "$1" 2>/dev/null | grep -x "Package: $1" >/dev/null ||
     pfz_die "apt knows no source package $1 (check the deb-src entries under /etc/apt)"
 }

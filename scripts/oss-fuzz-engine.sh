@@ -4,7 +4,8 @@
 # machine with clang, APR and autotools) and prints what to put in
 # LIB_FUZZING_ENGINE:
 #
-#     export LIB_FUZZING_ENGINE="$("$SRC/portfuzz/scripts/oss-fuzz-engine.sh")"
+#     LIB_FUZZING_ENGINE="$("$SRC/portfuzz/scripts/oss-fuzz-engine.sh")"
+#     export LIB_FUZZING_ENGINE
 #     $CC $CFLAGS -c fuzz_me.c && $CXX $CXXFLAGS fuzz_me.o $LIB_FUZZING_ENGINE -o $OUT/fuzz_me
 #
 # The engine itself is compiled without the build's CFLAGS: its own code must

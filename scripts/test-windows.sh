@@ -27,6 +27,10 @@ step "dependencies (scripts/build-win-deps.sh)"
 "$PFZ_TOP/scripts/build-win-deps.sh"
 
 step "Wine prefix (scripts/wine-env.sh)"
+# A prefix of this build tree's own: its wineserver serves nobody else, so no
+# other run's `wineserver -k` can end this run's processes (they would exit
+# with status 0, mid-suite), and this run's stop ends only its own.
+export PORTFUZZ_WINEPREFIX=${PORTFUZZ_WINEPREFIX:-$B/wineprefix}
 # shellcheck source=scripts/wine-env.sh
 source "$PFZ_TOP/scripts/wine-env.sh" || pfz_die "Wine setup failed"
 trap 'pfz_wine_stop' EXIT

@@ -6,8 +6,15 @@
 #
 # What it does (each step only once per prefix, remembered by stamp files):
 #   * installs wine + wine64 with apt-get if `wine` is missing (needs root/sudo);
-#   * exports WINEPREFIX=${PORTFUZZ_WINEPREFIX:-$HOME/.cache/portfuzz/wineprefix},
-#     WINEDEBUG=-all (also silences Debian's "wine32 is missing" hint), and unsets
+#   * sets up a template prefix, ${PORTFUZZ_WINE_TEMPLATE:-$HOME/.cache/portfuzz/wineprefix},
+#     and exports WINEPREFIX=${PORTFUZZ_WINEPREFIX:-<the template>}; a
+#     PORTFUZZ_WINEPREFIX other than the template is a private copy of it (made
+#     once, ~1 s), with a wineserver of its own. scripts/test-windows.sh uses
+#     one per build tree: `wineserver -k` (pfz_wine_stop) ends every process
+#     of a prefix, and a Wine process whose wineserver goes away exits with
+#     status 0 -- so a second run sharing the prefix (a developer's, another
+#     clone's) would end this run's test runner "successfully", mid-suite;
+#   * exports WINEDEBUG=-all (also silences Debian's "wine32 is missing" hint), and unsets
 #     DISPLAY, so no window, Xvfb, Mono or Gecko is involved;
 #   * runs `wineboot --init` (about 10 s the first time);
 #   * sets AeDebug\Debugger=false: Wine ignores SEM_NOGPFAULTERRORBOX and would
@@ -34,21 +41,35 @@ _pfz_wine_setup() (
         fi
         _pfz_wine_log "installing wine wine64"
         export DEBIAN_FRONTEND=noninteractive
-        "${sudo[@]}" apt-get update -qq || die "apt-get update failed"
-        "${sudo[@]}" apt-get install -y -qq --no-install-recommends wine wine64 >/dev/null ||
+        "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq || die "apt-get update failed"
+        "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends wine wine64 >/dev/null ||
             die "apt-get install wine wine64 failed"
         command -v wine >/dev/null || die "wine still not on PATH after installing it"
     fi
 
-    mkdir -p "$WINEPREFIX"
-    # Serialise concurrent first-time setups of the same prefix.
-    exec 8>"$WINEPREFIX.lock"
-    flock 8
+    mkdir -p "$_pfz_wine_template"
+    # Serialise concurrent first-time setups (and copies) of the template.
+    exec 8>"$_pfz_wine_template.lock"
+    flock -w 600 8 || die "waited 10 min for $_pfz_wine_template.lock (another setup hung?)"
+    export WINEPREFIX=$_pfz_wine_template
+    _pfz_wine_template_setup
+    if [[ $_pfz_wine_prefix != "$_pfz_wine_template" && ! -f $_pfz_wine_prefix/.portfuzz-copy ]]; then
+        _pfz_wine_log "private Wine prefix $_pfz_wine_prefix (a copy of $_pfz_wine_template)"
+        rm -rf "$_pfz_wine_prefix"
+        mkdir -p "$(dirname "$_pfz_wine_prefix")"
+        cp -a "$_pfz_wine_template" "$_pfz_wine_prefix.tmp" &&
+            touch "$_pfz_wine_prefix.tmp/.portfuzz-copy" &&
+            mv "$_pfz_wine_prefix.tmp" "$_pfz_wine_prefix" ||
+            die "cannot copy $_pfz_wine_template to $_pfz_wine_prefix"
+    fi
+)
 
+# The template's one-time steps (in the subshell above, lock held).
+_pfz_wine_template_setup() {
     boot=0 aedebug=0
     [[ -f $WINEPREFIX/.portfuzz-wineboot && -f $WINEPREFIX/system.reg ]] || boot=1
     [[ -f $WINEPREFIX/.portfuzz-aedebug ]] || aedebug=1
-    ((boot || aedebug)) || exit 0
+    ((boot || aedebug)) || return 0
 
     if ((boot)); then
         _pfz_wine_log "initialising Wine prefix $WINEPREFIX (wineboot --init)"
@@ -78,14 +99,16 @@ _pfz_wine_setup() (
             die "AeDebug\\Debugger=false did not reach $WINEPREFIX/system.reg"
         touch "$WINEPREFIX/.portfuzz-aedebug"
     fi
-)
+}
 
 # Stop every Wine process of this prefix (and its wineserver).
 pfz_wine_stop() {
     wineserver -k 2>/dev/null || true
 }
 
-export WINEPREFIX="${PORTFUZZ_WINEPREFIX:-$HOME/.cache/portfuzz/wineprefix}"
+_pfz_wine_template=${PORTFUZZ_WINE_TEMPLATE:-$HOME/.cache/portfuzz/wineprefix}
+_pfz_wine_prefix=${PORTFUZZ_WINEPREFIX:-$_pfz_wine_template}
+export WINEPREFIX=$_pfz_wine_prefix
 export WINEDEBUG=-all
 unset DISPLAY WAYLAND_DISPLAY
 

@@ -10,6 +10,7 @@
 
 #include "tests.h"
 #include "platform.h"
+#include "rawline.h"
 
 /* test-shm.c: runs the runner as a child in PFZ_TEST_SHM_MODE=`mode` and
  * returns its exit code (-1 when it did not exit normally). */
@@ -105,6 +106,34 @@ static void test_interrupt(void)
     CU_ASSERT(pfz_test_shm_run_mode("interrupt") == 0);
 }
 
+/* The signal-safe line builder: numbers, and cutting at the buffer's end
+ * with room kept for the newline pfz__rl_flush adds. */
+static void test_rawline(void)
+{
+    char buf[16];
+    pfz__rawline_t b;
+
+    pfz__rl_init(&b, buf, sizeof buf);
+    pfz__rl_hex(&b, 0xbeef, 1);
+    pfz__rl_char(&b, ' ');
+    pfz__rl_dec(&b, 0);
+    pfz__rl_char(&b, ' ');
+    pfz__rl_hex(&b, 0x5, 4);
+    CU_ASSERT_EQUAL(b.n, 15u); /* "0xbeef 0 0x0005" */
+    CU_ASSERT(memcmp(buf, "0xbeef 0 0x0005", 15) == 0);
+    pfz__rl_str(&b, "more");
+    pfz__rl_char(&b, '!');
+    CU_ASSERT_EQUAL(b.n, 15u); /* cut: one byte stays free */
+
+    pfz__rl_init(&b, buf, sizeof buf);
+    pfz__rl_dec(&b, 18446744073709551615u);
+    CU_ASSERT_EQUAL(b.n, 15u);
+    CU_ASSERT(memcmp(buf, "184467440737095", 15) == 0);
+    pfz__rl_init(&b, buf, sizeof buf);
+    pfz__rl_hex(&b, 0xffffffffffffffffu, 16);
+    CU_ASSERT(b.n == 15u && memcmp(buf, "0xfffffffffffff", 15) == 0);
+}
+
 void pfz_test_register_misc(void)
 {
     CU_pSuite s = pfz_test_suite("misc");
@@ -114,4 +143,5 @@ void pfz_test_register_misc(void)
     PFZ_TEST_ADD(s, test_cpu_count);
     PFZ_TEST_ADD(s, test_temp_dir);
     PFZ_TEST_ADD(s, test_interrupt);
+    PFZ_TEST_ADD(s, test_rawline);
 }

@@ -47,6 +47,7 @@
 
 #include "platform.h"
 #include "posix.h"
+#include "rawline.h"
 
 #define MAX_FRAMES 64
 #define ALT_STACK_SIZE (128 * 1024)
@@ -66,60 +67,6 @@ static volatile sig_atomic_t forwarded; /* a request passed on to target_thread 
 static volatile sig_atomic_t dying;     /* a deadly signal is being reported */
 static const void *volatile stack_cut;  /* see pfz__stack_set_bottom */
 static int crash_exit_code;             /* reproduction: exit with this after a report */
-
-/* ---------------------------------------------------- raw line output */
-
-typedef struct line {
-    char s[1024];
-    size_t n;
-} line_t;
-
-static void put_str(line_t *b, const char *s)
-{
-    while (*s != '\0' && b->n < sizeof(b->s) - 1)
-        b->s[b->n++] = *s++;
-}
-
-static void put_hex(line_t *b, apr_uint64_t v)
-{
-    char tmp[16];
-    int n = 0;
-
-    do {
-        tmp[n++] = "0123456789abcdef"[v & 15];
-        v >>= 4;
-    } while (v != 0);
-    put_str(b, "0x");
-    while (n > 0 && b->n < sizeof(b->s) - 1)
-        b->s[b->n++] = tmp[--n];
-}
-
-static void put_dec(line_t *b, apr_uint64_t v)
-{
-    char tmp[24];
-    int n = 0;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0 && b->n < sizeof(b->s) - 1)
-        b->s[b->n++] = tmp[--n];
-}
-
-static void flush_line(line_t *b)
-{
-    b->s[b->n++] = '\n'; /* put_* always leave room for it */
-    pfz__raw_stderr(b->s, b->n);
-    b->n = 0;
-}
-
-static void put_pid_banner(line_t *b)
-{
-    put_str(b, "==");
-    put_dec(b, (apr_uint64_t)getpid());
-    put_str(b, "== ");
-}
 
 /* ------------------------------------------------------------- stacks */
 
@@ -143,7 +90,7 @@ static void *interrupted_pc(void *uctx)
 /* "in SYMBOL (MODULE+0xOFF)", "(MODULE+0xOFF)" or "(<unknown module>)". A
  * return address points after its call, which may be the next function's
  * first byte (a call of abort() ends a function): look up the call itself. */
-static void put_location(line_t *b, void *pc, int is_return_address)
+static void put_location(pfz__rawline_t *b, void *pc, int is_return_address)
 {
 #ifdef HAVE_DLADDR
     Dl_info info;
@@ -162,26 +109,26 @@ static void put_location(line_t *b, void *pc, int is_return_address)
     ok = dladdr(look, &info) != 0;
 #endif
     if (ok && info.dli_sname != NULL && info.dli_sname[0] != '\0') {
-        put_str(b, "in ");
-        put_str(b, info.dli_sname);
-        put_str(b, " ");
+        pfz__rl_str(b, "in ");
+        pfz__rl_str(b, info.dli_sname);
+        pfz__rl_str(b, " ");
     } else {
-        put_str(b, " ");
+        pfz__rl_str(b, " ");
     }
     if (ok && info.dli_fname != NULL && info.dli_fname[0] != '\0') {
-        put_str(b, "(");
-        put_str(b, info.dli_fname);
-        put_str(b, "+");
-        put_hex(b, (apr_uint64_t)((char *)pc - (char *)info.dli_fbase));
-        put_str(b, ")");
+        pfz__rl_str(b, "(");
+        pfz__rl_str(b, info.dli_fname);
+        pfz__rl_str(b, "+");
+        pfz__rl_hex(b, (apr_uint64_t)((char *)pc - (char *)info.dli_fbase), 1);
+        pfz__rl_str(b, ")");
         return;
     }
 #else
     (void)pc;
     (void)is_return_address;
-    put_str(b, " ");
+    pfz__rl_str(b, " ");
 #endif
-    put_str(b, "(<unknown module>)");
+    pfz__rl_str(b, "(<unknown module>)");
 }
 #endif
 
@@ -200,7 +147,8 @@ __attribute__((noinline)) static void print_stack(void *uctx, int skip)
     void *frames[MAX_FRAMES];
     void *pc = interrupted_pc(uctx);
     const void *cut = stack_cut;
-    line_t b;
+    char line[1024];
+    pfz__rawline_t b;
     int n, i, first = -1, shown = 0, last;
 
     n = backtrace(frames, MAX_FRAMES);
@@ -209,7 +157,7 @@ __attribute__((noinline)) static void print_stack(void *uctx, int skip)
             first = i;
             break;
         }
-    b.n = 0;
+    pfz__rl_init(&b, line, sizeof line);
     if (first < 0) {
         /* Not found (or no PC): print the interrupted instruction, then what
          * follows the kernel's trampoline, which is frame 2 when backtrace is
@@ -217,11 +165,11 @@ __attribute__((noinline)) static void print_stack(void *uctx, int skip)
          * trampoline. */
         first = n > skip ? skip : n;
         if (pc != NULL) {
-            put_str(&b, "    #0 ");
-            put_hex(&b, (apr_uint64_t)(apr_uintptr_t)pc);
-            put_str(&b, " ");
+            pfz__rl_str(&b, "    #0 ");
+            pfz__rl_hex(&b, (apr_uint64_t)(apr_uintptr_t)pc, 1);
+            pfz__rl_str(&b, " ");
             put_location(&b, pc, 0);
-            flush_line(&b);
+            pfz__rl_flush(&b);
             shown = 1;
         }
     }
@@ -236,23 +184,23 @@ __attribute__((noinline)) static void print_stack(void *uctx, int skip)
     for (i = first; i < last; i++) {
         /* Below the interrupted instruction, every frame is a return address. */
         int ret = i > first || shown;
-        put_str(&b, "    #");
-        put_dec(&b, (apr_uint64_t)(i - first + shown));
-        put_str(&b, " ");
+        pfz__rl_str(&b, "    #");
+        pfz__rl_dec(&b, (apr_uint64_t)(i - first + shown));
+        pfz__rl_str(&b, " ");
         if (__sanitizer_symbolize_pc != NULL) {
             char sym[512];
             sym[0] = '\0';
             __sanitizer_symbolize_pc((char *)frames[i] - (ret ? 1 : 0), "%p %F %L", sym, sizeof sym);
             if (sym[0] != '\0') {
-                put_str(&b, sym);
-                flush_line(&b);
+                pfz__rl_str(&b, sym);
+                pfz__rl_flush(&b);
                 continue;
             }
         }
-        put_hex(&b, (apr_uint64_t)(apr_uintptr_t)frames[i]);
-        put_str(&b, " ");
+        pfz__rl_hex(&b, (apr_uint64_t)(apr_uintptr_t)frames[i], 1);
+        pfz__rl_str(&b, " ");
         put_location(&b, frames[i], ret);
-        flush_line(&b);
+        pfz__rl_flush(&b);
     }
 #else
     (void)uctx;
@@ -280,20 +228,21 @@ void pfz__print_stack_here(int skip)
 static void pfz__on_deadly_signal(int signo, siginfo_t *si, void *uctx)
 {
     struct sigaction dfl;
-    line_t b;
+    char line[1024];
+    pfz__rawline_t b;
 
     (void)si;
     /* Another deadly signal while reporting (a fault in the report itself,
      * or in another thread): die of it at once. */
     if (!dying) {
         dying = 1;
-        b.n = 0;
-        put_pid_banner(&b);
-        put_str(&b, "ERROR: libFuzzer: deadly signal");
-        flush_line(&b);
+        pfz__rl_init(&b, line, sizeof line);
+        pfz__rl_pid_banner(&b);
+        pfz__rl_str(&b, "ERROR: libFuzzer: deadly signal");
+        pfz__rl_flush(&b);
         print_stack(uctx, 2);
-        put_str(&b, "SUMMARY: libFuzzer: deadly signal");
-        flush_line(&b);
+        pfz__rl_str(&b, "SUMMARY: libFuzzer: deadly signal");
+        pfz__rl_flush(&b);
         /* Reproduction ends as libFuzzer does, with -error_exitcode; a
          * worker dies of the signal, which the coordinator classifies. */
         if (crash_exit_code != 0)
@@ -332,7 +281,8 @@ static void pfz__on_stack_request(int signo, siginfo_t *si, void *uctx)
 {
     int saved_errno = errno;
     const char *why = "";
-    line_t b;
+    char line[1024];
+    pfz__rawline_t b;
 
     if (si == NULL)
         goto done;
@@ -356,12 +306,12 @@ static void pfz__on_stack_request(int signo, siginfo_t *si, void *uctx)
             : si->si_value.sival_int == PFZ__STACK_OOM     ? ": out of memory"
                                                            : "";
 #endif
-    b.n = 0;
-    put_pid_banner(&b);
-    put_str(&b, "INFO: stack of the fuzz target's thread (requested by the coordinator");
-    put_str(&b, why);
-    put_str(&b, "):");
-    flush_line(&b);
+    pfz__rl_init(&b, line, sizeof line);
+    pfz__rl_pid_banner(&b);
+    pfz__rl_str(&b, "INFO: stack of the fuzz target's thread (requested by the coordinator");
+    pfz__rl_str(&b, why);
+    pfz__rl_str(&b, "):");
+    pfz__rl_flush(&b);
     print_stack(uctx, 2);
     hold_for_kill();
 done:

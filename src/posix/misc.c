@@ -134,20 +134,6 @@ void pfz__raw_stderr(const char *msg, apr_size_t len)
     errno = saved_errno;
 }
 
-void pfz__posix_complain(const char *what)
-{
-    char line[512];
-    apr_size_t len = strlen(what);
-
-    /* One write, so lines from several threads or processes do not mix. */
-    if (len > sizeof(line) - 12)
-        len = sizeof(line) - 12;
-    memcpy(line, "portfuzz: ", 10);
-    memcpy(line + 10, what, len);
-    line[10 + len] = '\n';
-    pfz__raw_stderr(line, 10 + len + 1);
-}
-
 /* ------------------------------------------------- leak detection (LSan) */
 
 /* The sanitizer runtimes define these when the target is linked with ASan or

@@ -39,10 +39,6 @@ extern pfz__posix_sys_t pfz__posix_sys;
 /** The region's backing file descriptor (O_CLOEXEC), or -1 after close. */
 int pfz__shm_fd(const pfz__shm_t *shm);
 
-/** Writes "portfuzz: <what>\n" to fd 2 without allocating; for set-up
- * problems whose apr_status_t alone cannot say which descriptor was wrong. */
-void pfz__posix_complain(const char *what);
-
 /* The signal a coordinator sends a worker to ask for the stack of the fuzz
  * target's thread (pfz__proc_request_stack). SIGURG because a fuzz target
  * practically never uses it (only sockets with F_SETOWN and out-of-band data

@@ -44,6 +44,7 @@
 
 #include "platform.h"
 #include "posix.h"
+#include "rawline.h"
 #include "wire.h"
 
 #ifndef HAVE_POSIX_SPAWN
@@ -856,12 +857,12 @@ apr_status_t pfz__worker_channels(apr_file_t **calls, apr_file_t **replies, apr_
     for (i = 0; i < 2; i++) {
         if (fstat(ch[i].fd, &sb) != 0) {
             st = APR_FROM_OS_ERROR(errno);
-            pfz__posix_complain(ch[i].missing);
+            pfz__complain(ch[i].missing);
             return st;
         }
         fl = fcntl(ch[i].fd, F_GETFL);
         if (!S_ISFIFO(sb.st_mode) || fl < 0 || (fl & O_ACCMODE) != ch[i].mode) {
-            pfz__posix_complain(ch[i].not_pipe);
+            pfz__complain(ch[i].not_pipe);
             return APR_EINVAL;
         }
     }

@@ -30,6 +30,7 @@
 
 #include "platform.h"
 #include "posix.h"
+#include "rawline.h"
 #include "wire.h"
 
 /* ThreadSanitizer does not intercept mremap: memory moved by it keeps stale
@@ -197,18 +198,18 @@ apr_status_t pfz__shm_attach_inherited(pfz__shm_t **shm, apr_pool_t *pool)
     *shm = NULL;
     if (fstat(PFZ__FD_SHM, &sb) != 0) {
         st = APR_FROM_OS_ERROR(errno);
-        pfz__posix_complain("worker fd 5 (shared memory) is not open; workers are started "
+        pfz__complain("worker fd 5 (shared memory) is not open; workers are started "
                             "by the coordinator, do not set PORTFUZZ_WORKER=1 by hand");
         return st;
     }
     if (!S_ISREG(sb.st_mode)) {
-        pfz__posix_complain("worker fd 5 (shared memory) is not a regular file; workers are "
+        pfz__complain("worker fd 5 (shared memory) is not a regular file; workers are "
                             "started by the coordinator, do not set PORTFUZZ_WORKER=1 by hand");
         return APR_EINVAL;
     }
     if (sb.st_size < (off_t)sizeof(pfz__shm_hdr_t) ||
         (apr_uint64_t)sb.st_size > (apr_uint64_t)(apr_size_t)-1) {
-        pfz__posix_complain("worker fd 5 (shared memory) is smaller than the region header");
+        pfz__complain("worker fd 5 (shared memory) is smaller than the region header");
         return APR_EINVAL;
     }
     /* fd 5 came without FD_CLOEXEC (dup2 cleared it); anything the target

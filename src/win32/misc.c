@@ -212,20 +212,6 @@ void pfz__raw_stderr(const char *msg, apr_size_t len)
     SetLastError(saved);
 }
 
-void pfz__win32_complain(const char *what)
-{
-    char line[512];
-    apr_size_t len = strlen(what);
-
-    /* One write, so lines from several threads or processes do not mix. */
-    if (len > sizeof(line) - 12)
-        len = sizeof(line) - 12;
-    memcpy(line, "portfuzz: ", 10);
-    memcpy(line + 10, what, len);
-    line[10 + len] = '\n';
-    pfz__raw_stderr(line, 11 + len);
-}
-
 /* ------------------------------------------------- leak detection (LSan) */
 
 /* No LeakSanitizer on Windows (MSVC's ASan has none): leak detection is off. */

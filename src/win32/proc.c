@@ -24,6 +24,8 @@
 
 #include "win32.h"
 
+#include "rawline.h"
+
 #include <psapi.h>
 
 #include <crtdbg.h>
@@ -388,7 +390,7 @@ static void report_spawn_failure(const char *api, apr_status_t st, const char *e
                      : "");
     else
         snprintf(line, sizeof(line), "cannot start worker %s: %s failed: %s", exe, api, msg);
-    pfz__win32_complain(line);
+    pfz__complain(line);
 }
 
 apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
@@ -572,7 +574,7 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
                      job == NULL ? "CreateJobObjectW/SetInformationJobObject"
                                  : "AssignProcessToJobObject",
                      (unsigned long)err);
-            pfz__win32_complain(line);
+            pfz__complain(line);
         }
         close_handle(&job);
     }
@@ -892,12 +894,12 @@ apr_status_t pfz__win32_worker_handles(HANDLE h[3])
     char buf[3 * 17 + 8];
 
     if (!get_handles_var(buf, sizeof(buf))) {
-        pfz__win32_complain(PFZ__ENV_HANDLES " is not set; workers are started by the "
+        pfz__complain(PFZ__ENV_HANDLES " is not set; workers are started by the "
                             "coordinator");
         return APR_EINVAL;
     }
     if (pfz__win32_parse_handles(buf, h) != APR_SUCCESS) {
-        pfz__win32_complain(PFZ__ENV_HANDLES " is malformed (expected three hexadecimal handle "
+        pfz__complain(PFZ__ENV_HANDLES " is malformed (expected three hexadecimal handle "
                             "values, \"<calls>,<replies>,<mem>\"); workers are started by the "
                             "coordinator, do not set it by hand");
         return APR_EINVAL;
@@ -925,7 +927,7 @@ apr_status_t pfz__worker_channels(apr_file_t **calls, apr_file_t **replies, apr_
         return st;
     for (i = 0; i < 2; i++) {
         if (GetFileType(h[i]) != FILE_TYPE_PIPE) {
-            pfz__win32_complain(i == 0 ? "the first handle of " PFZ__ENV_HANDLES " (calls) is "
+            pfz__complain(i == 0 ? "the first handle of " PFZ__ENV_HANDLES " (calls) is "
                                          "not an open pipe; workers are started by the "
                                          "coordinator, do not set it by hand"
                                        : "the second handle of " PFZ__ENV_HANDLES " (replies) "
@@ -949,52 +951,8 @@ apr_status_t pfz__worker_channels(apr_file_t **calls, apr_file_t **replies, apr_
 
 /* ------------------------------------------- the crash reporter (worker) */
 
-/* A small formatter into a fixed buffer: the reporter must not allocate
- * (the heap may be what is corrupt) nor depend on the CRT's stdio. */
-typedef struct line_buf {
-    char s[512];
-    size_t n;
-} line_buf_t;
-
-static void lb_str(line_buf_t *b, const char *s)
-{
-    while (*s != '\0' && b->n < sizeof(b->s) - 1)
-        b->s[b->n++] = *s++;
-}
-
-static void lb_hex(line_buf_t *b, apr_uint64_t v, int min_digits)
-{
-    char tmp[16];
-    int n = 0;
-
-    do {
-        tmp[n++] = "0123456789abcdef"[v & 15];
-        v >>= 4;
-    } while (v != 0 || n < min_digits);
-    lb_str(b, "0x");
-    while (n > 0 && b->n < sizeof(b->s) - 1)
-        b->s[b->n++] = tmp[--n];
-}
-
-static void lb_dec(line_buf_t *b, unsigned v)
-{
-    char tmp[12];
-    int n = 0;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0 && b->n < sizeof(b->s) - 1)
-        b->s[b->n++] = tmp[--n];
-}
-
-static void lb_flush(line_buf_t *b)
-{
-    lb_str(b, "\n");
-    pfz__raw_stderr(b->s, b->n);
-    b->n = 0;
-}
+/* Lines are built with rawline.h: the reporter must not allocate (the heap
+ * may be what is corrupt) nor depend on the CRT's stdio. */
 
 /* dbghelp, loaded at set-up time if present (symbols are optional: MSVC
  * builds have PDBs, mingw builds DWARF that Wine's dbghelp reads). */
@@ -1032,7 +990,7 @@ static sym_from_addr_fn sym_from_addr;
 static LPTOP_LEVEL_EXCEPTION_FILTER previous_filter;
 
 /* "module+0xoffset" of an address (no allocation). */
-static void lb_module(line_buf_t *b, apr_uint64_t addr)
+static void put_module(pfz__rawline_t *b, apr_uint64_t addr)
 {
     HMODULE mod = NULL;
     wchar_t wname[MAX_PATH];
@@ -1042,32 +1000,33 @@ static void lb_module(line_buf_t *b, apr_uint64_t addr)
                                 GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
                             (LPCWSTR)(ULONG_PTR)addr, &mod) ||
         (n = GetModuleFileNameW(mod, wname, MAX_PATH)) == 0 || n >= MAX_PATH) {
-        lb_str(b, "<unknown module>");
+        pfz__rl_str(b, "<unknown module>");
         return;
     }
     for (i = 0; i < n; i++)
         if (wname[i] == L'\\' || wname[i] == L'/')
             base = i + 1;
-    for (i = base; i < n && b->n < sizeof(b->s) - 1; i++) /* ASCII, else '?' */
-        b->s[b->n++] = wname[i] < 128 ? (char)wname[i] : '?';
-    lb_str(b, "+");
-    lb_hex(b, addr - (apr_uint64_t)(ULONG_PTR)mod, 1);
+    for (i = base; i < n; i++) /* ASCII, else '?' */
+        pfz__rl_char(b, wname[i] < 128 ? (char)wname[i] : '?');
+    pfz__rl_str(b, "+");
+    pfz__rl_hex(b, addr - (apr_uint64_t)(ULONG_PTR)mod, 1);
 }
 
 /* One frame: "    #N 0xADDR in symbol module+0xoff" (the " in <function>"
  * form is what the coordinator's crash signature reads). */
 static void print_frame(unsigned idx, apr_uint64_t pc, int is_return_address, int symbols)
 {
-    line_buf_t b;
+    char line[512];
+    pfz__rawline_t b;
     sym_info_t si;
     DWORD64 disp = 0;
 
-    b.n = 0;
-    lb_str(&b, "    #");
-    lb_dec(&b, idx);
-    lb_str(&b, " ");
-    lb_hex(&b, pc, 16);
-    lb_str(&b, " in ");
+    pfz__rl_init(&b, line, sizeof line);
+    pfz__rl_str(&b, "    #");
+    pfz__rl_dec(&b, idx);
+    pfz__rl_str(&b, " ");
+    pfz__rl_hex(&b, pc, 16);
+    pfz__rl_str(&b, " in ");
     memset(&si, 0, sizeof(si));
     si.SizeOfStruct = (ULONG)offsetof(sym_info_t, Name) + 1; /* sizeof(SYMBOL_INFO) */
     si.MaxNameLen = sizeof(si.Name) - 1;
@@ -1075,11 +1034,11 @@ static void print_frame(unsigned idx, apr_uint64_t pc, int is_return_address, in
     if (symbols && sym_from_addr(GetCurrentProcess(), pc - (is_return_address ? 1 : 0), &disp,
                                  &si)) {
         si.Name[sizeof(si.Name) - 1] = '\0';
-        lb_str(&b, si.Name);
-        lb_str(&b, " ");
+        pfz__rl_str(&b, si.Name);
+        pfz__rl_str(&b, " ");
     }
-    lb_module(&b, pc);
-    lb_flush(&b);
+    put_module(&b, pc);
+    pfz__rl_flush(&b);
 }
 
 #define MAX_FRAMES 48
@@ -1183,37 +1142,38 @@ static int load_symbols(void)
 static void report(const crash_report_t *r)
 {
     static const char banner[] = "==portfuzz== ";
-    line_buf_t b;
+    char line[512];
+    pfz__rawline_t b;
     int symbols = 0;
 
-    b.n = 0;
-    lb_str(&b, banner);
+    pfz__rl_init(&b, line, sizeof line);
+    pfz__rl_str(&b, banner);
     if (r->what != NULL) {
-        lb_str(&b, r->what);
+        pfz__rl_str(&b, r->what);
     } else {
         DWORD code = r->rec->ExceptionCode;
         const char *name = exception_name(code);
 
-        lb_str(&b, "exception ");
-        lb_hex(&b, code, 8);
+        pfz__rl_str(&b, "exception ");
+        pfz__rl_hex(&b, code, 8);
         if (name != NULL) {
-            lb_str(&b, " (");
-            lb_str(&b, name);
-            lb_str(&b, ")");
+            pfz__rl_str(&b, " (");
+            pfz__rl_str(&b, name);
+            pfz__rl_str(&b, ")");
         }
-        lb_str(&b, " at ");
-        lb_hex(&b, (apr_uint64_t)(ULONG_PTR)r->rec->ExceptionAddress, 16);
-        lb_str(&b, " (");
-        lb_module(&b, (apr_uint64_t)(ULONG_PTR)r->rec->ExceptionAddress);
-        lb_str(&b, ")");
+        pfz__rl_str(&b, " at ");
+        pfz__rl_hex(&b, (apr_uint64_t)(ULONG_PTR)r->rec->ExceptionAddress, 16);
+        pfz__rl_str(&b, " (");
+        put_module(&b, (apr_uint64_t)(ULONG_PTR)r->rec->ExceptionAddress);
+        pfz__rl_str(&b, ")");
         if (code == 0xC0000005u && r->rec->NumberParameters >= 2) {
             ULONG_PTR op = r->rec->ExceptionInformation[0];
 
-            lb_str(&b, op == 0 ? ": read of " : op == 1 ? ": write to " : ": execution of ");
-            lb_hex(&b, (apr_uint64_t)r->rec->ExceptionInformation[1], 1);
+            pfz__rl_str(&b, op == 0 ? ": read of " : op == 1 ? ": write to " : ": execution of ");
+            pfz__rl_hex(&b, (apr_uint64_t)r->rec->ExceptionInformation[1], 1);
         }
     }
-    lb_flush(&b);
+    pfz__rl_flush(&b);
     symbols = load_symbols();
     print_stack(r->ctx, r->stack_low, r->stack_high, symbols);
 }
@@ -1351,7 +1311,8 @@ static ULONG_PTR target_stack_low, target_stack_high;
 static DWORD WINAPI stack_request_main(LPVOID arg)
 {
     CONTEXT ctx;
-    line_buf_t b;
+    char line[512];
+    pfz__rawline_t b;
     DWORD w;
 
     (void)arg;
@@ -1362,13 +1323,13 @@ static DWORD WINAPI stack_request_main(LPVOID arg)
         return 0;
     memset(&ctx, 0, sizeof(ctx));
     ctx.ContextFlags = CONTEXT_FULL;
-    b.n = 0;
-    lb_str(&b, "==");
-    lb_dec(&b, (unsigned)GetCurrentProcessId());
-    lb_str(&b, "== INFO: stack of the fuzz target's thread (requested by the coordinator: ");
-    lb_str(&b, w == WAIT_OBJECT_0 ? "timeout" : "out of memory");
-    lb_str(&b, "):");
-    lb_flush(&b);
+    pfz__rl_init(&b, line, sizeof line);
+    pfz__rl_str(&b, "==");
+    pfz__rl_dec(&b, (unsigned)GetCurrentProcessId());
+    pfz__rl_str(&b, "== INFO: stack of the fuzz target's thread (requested by the coordinator: ");
+    pfz__rl_str(&b, w == WAIT_OBJECT_0 ? "timeout" : "out of memory");
+    pfz__rl_str(&b, "):");
+    pfz__rl_flush(&b);
     if (GetThreadContext(target_thread_handle, &ctx))
         print_stack(&ctx, target_stack_low, target_stack_high, 0);
     return 0; /* the target's thread stays suspended: the kill follows */

@@ -20,6 +20,8 @@
 
 #include "win32.h"
 
+#include "rawline.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -196,7 +198,7 @@ apr_status_t pfz__shm_attach_inherited(pfz__shm_t **shm, apr_pool_t *pool)
     if ((st = pfz__win32_worker_handles(h)) != APR_SUCCESS)
         return st;
     if (GetFileType(h[PFZ__WIN32_H_SHM]) != FILE_TYPE_DISK) {
-        pfz__win32_complain("the third handle of PORTFUZZ_WORKER_HANDLES (shared memory) is not "
+        pfz__complain("the third handle of PORTFUZZ_WORKER_HANDLES (shared memory) is not "
                             "an open file; workers are started by the coordinator, do not set "
                             "PORTFUZZ_WORKER_HANDLES by hand");
         return APR_EINVAL;
@@ -204,7 +206,7 @@ apr_status_t pfz__shm_attach_inherited(pfz__shm_t **shm, apr_pool_t *pool)
     if ((st = file_size(h[PFZ__WIN32_H_SHM], &size)) != APR_SUCCESS)
         return st;
     if (size < sizeof(pfz__shm_hdr_t) || size > (apr_uint64_t)(apr_size_t)-1) {
-        pfz__win32_complain("the shared-memory file of PORTFUZZ_WORKER_HANDLES is smaller than "
+        pfz__complain("the shared-memory file of PORTFUZZ_WORKER_HANDLES is smaller than "
                             "the region header");
         return APR_EINVAL;
     }

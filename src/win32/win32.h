@@ -39,9 +39,6 @@ apr_status_t pfz__win32_parse_handles(const char *value, HANDLE h[3]);
  * message on stderr when the variable is missing or malformed. */
 apr_status_t pfz__win32_worker_handles(HANDLE h[3]);
 
-/** Writes "portfuzz: <what>\n" to the standard error handle in one write. */
-void pfz__win32_complain(const char *what);
-
 /* The Win32 calls that tests can make fail (syscall.c, pfz__syscall_set).
  * Call them through this table, never directly. */
 typedef BOOL(WINAPI *pfz__create_process_fn)(LPCWSTR, LPWSTR, LPSECURITY_ATTRIBUTES,
