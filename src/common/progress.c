@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <apr_env.h>
 #include <apr_strings.h>
 
 #include "progress.h"
@@ -9,19 +10,25 @@
 #define DEFAULT_INTERVAL_US 3000000u
 
 /* The interval: PORTFUZZ_PROGRESS_MS when it is a positive number of
- * milliseconds, else 3 s. Read once per piece of work, not per line. */
+ * milliseconds, else 3 s. Read once per piece of work, not per line, through
+ * APR (on Windows the C runtime's getenv misses what the process set itself
+ * after it started). */
 static uint64_t interval_us(void)
 {
-    const char *v = getenv(PFZ__PROGRESS_ENV);
-    char *end;
+    uint64_t us = DEFAULT_INTERVAL_US;
+    apr_pool_t *p;
+    char *v = NULL, *end;
     long long ms;
 
-    if (v == NULL || *v == '\0')
-        return DEFAULT_INTERVAL_US;
-    ms = strtoll(v, &end, 10);
-    if (*end != '\0' || ms <= 0 || ms > 3600000)
-        return DEFAULT_INTERVAL_US;
-    return (uint64_t)ms * 1000u;
+    if (apr_pool_create(&p, NULL) != APR_SUCCESS)
+        return us;
+    if (apr_env_get(&v, PFZ__PROGRESS_ENV, p) == APR_SUCCESS && v != NULL && *v != '\0') {
+        ms = strtoll(v, &end, 10);
+        if (*end == '\0' && ms > 0 && ms <= 3600000)
+            us = (uint64_t)ms * 1000u;
+    }
+    apr_pool_destroy(p);
+    return us;
 }
 
 void pfz__progress_init(pfz__progress_t *p, const char *what, const char *unit, uint64_t done0,
