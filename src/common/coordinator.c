@@ -961,8 +961,7 @@ static void seeds_progress(pfz__coord_t *c, uint64_t now)
     if (!pfz__progress_due(&c->seed_prog, now))
         return;
     apr_snprintf(extra, sizeof extra, "cov: %" APR_SIZE_T_FMT " ft: %" APR_SIZE_T_FMT " corp: %d",
-                 c->corpus->nedges,
-                 c->corpus->features.count, c->corpus->entries->nelts);
+                 c->corpus->nedges, c->corpus->features.count, c->corpus->entries->nelts);
     pfz__progress_line(&c->seed_prog, done, extra, now);
 }
 

@@ -68,7 +68,8 @@ void pfz__progress_format(char *buf, size_t len, const pfz__progress_t *p, uint6
     } else {
         apr_snprintf(part, sizeof part, " %s", p->unit);
     }
-    apr_snprintf(buf, len, "INFO: portfuzz: %s: %" APR_UINT64_T_FMT "%s rate: %.0f/s elapsed: %.1fs%s%s%s",
+    apr_snprintf(buf, len,
+                 "INFO: portfuzz: %s: %" APR_UINT64_T_FMT "%s rate: %.0f/s elapsed: %.1fs%s%s%s",
                  p->what, done, part, rate, secs, left, extra != NULL ? " " : "",
                  extra != NULL ? extra : "");
 }

@@ -17,13 +17,13 @@
 #define PFZ__PROGRESS_ENV "PORTFUZZ_PROGRESS_MS"
 
 typedef struct pfz__progress {
-    const char *what;     /* "merge", "reading the corpus", ... (static or pool string) */
-    const char *unit;     /* "inputs", "files", "execs" */
-    uint64_t total;       /* 0: unknown (no percentage, no time left) */
-    uint64_t start_us;    /* when the work began */
-    uint64_t last_us;     /* the last line (or the start) */
+    const char *what;  /* "merge", "reading the corpus", ... (static or pool string) */
+    const char *unit;  /* "inputs", "files", "execs" */
+    uint64_t total;    /* 0: unknown (no percentage, no time left) */
+    uint64_t start_us; /* when the work began */
+    uint64_t last_us;  /* the last line (or the start) */
     uint64_t interval_us;
-    uint64_t base;        /* done at start_us (work resumed from an earlier run) */
+    uint64_t base; /* done at start_us (work resumed from an earlier run) */
 } pfz__progress_t;
 
 /** Starts measuring: `done0` of `total` units are already done (a resumed
