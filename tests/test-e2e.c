@@ -14,6 +14,7 @@
 #include <apr_env.h>
 #include <windows.h>
 #else
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,8 +77,10 @@ static void own_console(void)
 /* Runs target with args (NULL-terminated) and extra env ("NAME=value", NULL-
  * terminated or NULL); output goes to dir/out.txt. With interrupt_after_s > 0,
  * sends SIGINT (POSIX) after that many seconds once `wait_for_file` exists. */
-/* When set, called while the target runs (after it started), with its dir. */
+/* When set, called while the target runs (after it started), with its dir;
+ * running_pid is the target's pid then. */
 static void (*during_run)(const char *dir);
+static long running_pid;
 #ifndef _WIN32
 /* The signal run_target sends with interrupt_after_s. */
 static int interrupt_signal = 2; /* SIGINT */
@@ -157,6 +160,7 @@ static run_t run_target(const char *target, const char *const *args, const char 
     (void)envp;
 #endif
     apr_file_close(out);
+    running_pid = (long)proc.pid;
     if (during_run != NULL)
         during_run(dir);
     if (interrupt_after_s > 0) {
@@ -304,10 +308,11 @@ static void test_planted_crash_found_and_reproduced(void)
 static void test_keep_going_every_kind(void)
 {
     const char *dir = scratch("kinds");
-    /* -timeout=2: on a loaded 2-core machine, growing to the memory limit can
-     * itself take over a second. */
+    /* -timeout=4: on a loaded 2-core machine, growing to the memory limit can
+     * itself take over two seconds (seen: every growth ran into -timeout=2,
+     * and no OOM was found in the 40 s). */
     const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
-    const char *args[] = {"-workers=2", "-seed=3", "-keep_going=1", "-timeout=2",
+    const char *args[] = {"-workers=2", "-seed=3", "-keep_going=1", "-timeout=4",
                           "-rss_limit_mb=300", "-max_total_time=40", "-print_final_stats=1",
                           apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL), corpus,
                           NULL};
@@ -1048,6 +1053,90 @@ static int pid_gone(long pid)
     }
     return 0;
 }
+
+#ifdef __linux__
+/* The zombie children of running_pid: every /proc/<pid>/stat whose state is
+ * Z and whose parent is running_pid (read with read(2): procfs files have
+ * no size for pfz__read_file to go by). */
+static int count_zombie_children(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+
+    if (d == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], buf[512], *rp, state;
+        long ppid;
+        ssize_t k;
+        int fd;
+
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        if ((fd = open(path, O_RDONLY)) < 0)
+            continue;
+        k = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (k <= 0)
+            continue;
+        buf[k] = '\0';
+        if ((rp = strrchr(buf, ')')) != NULL && sscanf(rp + 1, " %c %ld", &state, &ppid) == 2 &&
+            state == 'Z' && ppid == running_pid)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static int zombies_seen, crashes_seen;
+
+/* during_run: after 5 s of the campaign, how many zombies the coordinator
+ * holds and how many crashes it has seen. */
+static void sample_zombies(const char *dir)
+{
+    uint8_t *data;
+    size_t len;
+
+    apr_sleep(5 * APR_USEC_PER_SEC);
+    zombies_seen = count_zombie_children();
+    crashes_seen = 0;
+    if (pfz__read_file(apr_pstrcat(pfz_test_pool, dir, "/out.txt", NULL), &data, &len, 64u << 20,
+                       pfz_test_pool) == APR_SUCCESS) {
+        const char *p = apr_pstrmemdup(pfz_test_pool, (const char *)data, len);
+        while ((p = strstr(p, ") died: ")) != NULL) {
+            crashes_seen++;
+            p++;
+        }
+        free(data);
+    }
+}
+
+/* Children the target forks and never waits for (zombies of the worker)
+ * become the coordinator's -- it is a subreaper -- when the worker dies:
+ * they are reaped by the sweep after each worker, not kept for the rest of
+ * the campaign (a long -keep_going run would pile them up until spawns fail). */
+static void test_hostile_zombies_reaped(void)
+{
+    static const char *const in[] = {"!Y", NULL};
+    static const char *const flags[] = {"-workers=1", "-keep_going=1", "-max_total_time=8",
+                                        "-minimize_crash=0", NULL};
+    static const char *const env[] = {"PFZ_HOSTILE_ARM=Y", NULL};
+    const char *dir;
+    run_t r;
+
+    during_run = sample_zombies;
+    r = hostile_run("zombies", in, flags, env, &dir);
+    during_run = NULL;
+    CU_ASSERT(r.code != 0);
+    CU_ASSERT(crashes_seen >= 3); /* without the reaping there would be >= 2 zombies */
+    CU_ASSERT(zombies_seen <= 1); /* one may be between its death and the next sweep */
+    if (crashes_seen < 3 || zombies_seen > 1)
+        fprintf(stderr, "\n(after 5 s: %d crashes, %d zombie children of the coordinator)\n",
+                crashes_seen, zombies_seen);
+}
+#endif
 
 /* A child the target forked holds the reply pipe open: the crash that
  * follows is still seen at once (from the process, not the pipe), and the
@@ -2093,6 +2182,9 @@ void pfz_test_register_e2e(void)
 #ifndef _WIN32
     PFZ_TEST_ADD(s, test_hostile_forked_child_holds_pipe);
     PFZ_TEST_ADD(s, test_hostile_daemon_holds_pipe);
+#ifdef __linux__
+    PFZ_TEST_ADD(s, test_hostile_zombies_reaped);
+#endif
     PFZ_TEST_ADD(s, test_hostile_closes_channels);
     PFZ_TEST_ADD(s, test_hostile_reply_garbage);
     PFZ_TEST_ADD(s, test_hostile_header_overwrite);

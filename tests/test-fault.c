@@ -119,6 +119,7 @@ static void test_spawn_refused(void)
     apr_pool_t *p;
     pfz__worker_t *w;
     apr_status_t st;
+    char msg[320];
 #ifndef _WIN32
     int before;
 #endif
@@ -134,6 +135,13 @@ static void test_spawn_refused(void)
     CU_ASSERT(st != APR_SUCCESS && st != PFZ_ESHMCLOSED);
     st = pfz__worker_start(w);
     CU_ASSERT(st != APR_SUCCESS && st != PFZ_ESHMCLOSED);
+    /* The message names the call that failed (the platform prints nothing). */
+    pfz__worker_start_error(w, st, msg, sizeof msg);
+    CU_ASSERT(strncmp(msg, SPAWN_CALL, sizeof(SPAWN_CALL) - 1) == 0 && strstr(msg, " failed: "));
+#ifdef _WIN32
+    CU_ASSERT(strstr(msg, "new process died while starting") != NULL); /* error 1359 explained */
+    CU_ASSERT(strstr(msg, "Win32 error 1359: ") != NULL);
+#endif
 #ifndef _WIN32
     CU_ASSERT_EQUAL(open_fds(), before); /* no pipe end or copy left behind */
 #endif
@@ -150,13 +158,17 @@ static void test_pipe_refused(void)
 {
     apr_pool_t *p;
     pfz__worker_t *w;
+    apr_status_t st;
+    char msg[320];
     int before;
 
     CU_ASSERT_FATAL(apr_pool_create(&p, pfz_test_pool) == APR_SUCCESS);
     w = pfz_test_new_worker(p, 0);
     before = open_fds();
     CU_ASSERT_EQUAL_FATAL(pfz__syscall_set("pipe", (pfz__syscall_fn)refuse_pipe), APR_SUCCESS);
-    CU_ASSERT(APR_TO_OS_ERROR(pfz__worker_start(w)) == EMFILE);
+    st = pfz__worker_start(w);
+    CU_ASSERT(APR_TO_OS_ERROR(st) == EMFILE);
+    CU_ASSERT(strncmp(pfz__worker_start_error(w, st, msg, sizeof msg), "pipe failed: ", 13) == 0);
     pfz__syscall_set("pipe", NULL);
     CU_ASSERT_EQUAL(open_fds(), before);
     CU_ASSERT_EQUAL(pfz__worker_start(w), APR_SUCCESS);

@@ -1205,6 +1205,11 @@ static void test_bad_setup_refused(void)
     sp.shm = shm;
     CU_ASSERT(pfz__proc_spawn_worker(&proc, &calls, &replies, &sp, pool) != APR_SUCCESS);
     CU_ASSERT(proc == NULL && calls == NULL && replies == NULL);
+#ifdef _WIN32
+    CU_ASSERT(sp.failed_call != NULL && strcmp(sp.failed_call, "CreateProcessW") == 0);
+#else
+    CU_ASSERT(sp.failed_call != NULL && strcmp(sp.failed_call, "posix_spawn") == 0);
+#endif
     pfz__shm_close(shm);
 #ifndef _WIN32
     CU_ASSERT(count_open_fds() == before);

@@ -157,6 +157,11 @@ static void test_reproduce_timeout(void)
     const char *f[] = {"-runs=100", "-timeout=1", NULL};
     reproduce_finding("tests/targets/kinds", "!HG", f, RE_TIMEOUT,
                       "^ALARM: working on the last Unit", "timeout", 70);
+    /* ... with the hung thread's stack (a timeout's crash state is read
+     * from it, as from libFuzzer's alarm handler). */
+    reproduce_finding("tests/targets/kinds", "!HG", f,
+                      "stack of the fuzz target's thread \\(timeout\\):$",
+                      "^    #[0-9]+ 0x[0-9a-f]+ in pfz_kinds_hang", "timeout", 70);
 }
 
 /* Memory past -rss_limit_mb: libFuzzer's out-of-memory report, exit 71. */

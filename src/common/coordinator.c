@@ -466,13 +466,13 @@ static apr_status_t start_worker(pfz__coord_t *c, pfz__wslot_t *s)
         if (attempt == 6)
             break;
         pfz__log("WARNING: cannot start worker %d (attempt %d): %s; retrying", s->id, attempt,
-                 pfz__strerror(st, msg, sizeof msg));
+                 pfz__worker_start_error(s->worker, st, msg, sizeof msg));
         apr_sleep(pause);
         pause *= 2;
     }
     pfz__log("ERROR: cannot start worker %d (this program, re-executed) after %d attempts: %s. "
              "Check process and memory limits (ulimit -u, -v) and, on Windows, antivirus.",
-             s->id, attempt, pfz__strerror(st, msg, sizeof msg));
+             s->id, attempt, pfz__worker_start_error(s->worker, st, msg, sizeof msg));
     pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
     return st;
 }
@@ -759,7 +759,7 @@ apr_status_t pfz__solo_run(pfz__solo_t *s, const uint8_t *data, size_t len)
     a.value.data = data;
     a.value.size = len;
     a.max_len = (uint32_t)PFZ_MAX(len, 1);
-    a.deadline_us = (uint64_t)s->c.o->timeout * 1000000u + 30000000u;
+    a.deadline_us = pfz__options_deadline_us(s->c.o, 30000000u, 1);
     return pfz__client_call(s->slot.worker, &a, &s->slot.res);
 }
 
@@ -853,8 +853,14 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
         pfz__fuzz_result_t *res = &solo.slot.res;
         uint8_t *next;
         uint64_t seq0 = 0;
-        if (pfz__worker_start(solo.slot.worker) != APR_SUCCESS)
+        char msg[320];
+
+        if ((st = pfz__worker_start(solo.slot.worker)) != APR_SUCCESS) {
+            if (st != PFZ_ESHMCLOSED)
+                pfz__log("WARNING: minimization stopped: cannot start its worker: %s",
+                         pfz__worker_start_error(solo.slot.worker, st, msg, sizeof msg));
             break;
+        }
         (void)pfz__worker_heartbeat(solo.slot.worker, &seq0);
         apr_thread_mutex_lock(solo.c.mu);
         mp.size = size;

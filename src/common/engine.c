@@ -49,10 +49,14 @@ static int input_crashes(const pfz__options_t *o, const char *exe, const char *c
 {
     pfz__solo_t solo;
     apr_status_t st;
+    char msg[320];
 
     if (pfz__solo_open(&solo, o, exe, argv, PFZ_MAX(len, 1), pool) != APR_SUCCESS)
         return -1;
     st = pfz__solo_run(&solo, data, len);
+    if (st != APR_SUCCESS && st != PFZ_EWORKERDIED && st != PFZ_ESHMCLOSED)
+        pfz__log("WARNING: cannot run the input in a worker: %s",
+                 pfz__worker_start_error(solo.slot.worker, st, msg, sizeof msg));
     pfz__solo_close(&solo);
     return st == PFZ_EWORKERDIED ? 1 : st == APR_SUCCESS ? 0 : -1;
 }

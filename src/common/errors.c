@@ -12,6 +12,7 @@
 const char *pfz__strerror(apr_status_t st, char *buf, apr_size_t len)
 {
     const char *msg = NULL;
+    size_t n;
 
     switch (st) {
     case PFZ_ESHMCLOSED: msg = "shared memory closed (the worker was cleaned up; call interrupted)"; break;
@@ -26,7 +27,20 @@ const char *pfz__strerror(apr_status_t st, char *buf, apr_size_t len)
         apr_cpystrn(buf, msg, len);
         return buf;
     }
-    return apr_strerror(st, buf, len);
+    apr_strerror(st, buf, len);
+    /* Windows' texts (FormatMessage) end with a line break, which APR keeps. */
+    for (n = strlen(buf); n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ');)
+        buf[--n] = '\0';
+#ifdef _WIN32
+    /* A Win32 error's text alone ("Internal error.") is hard to look up. */
+    if (st >= APR_OS_START_SYSERR && n + 24 < len) {
+        char text[256];
+
+        apr_cpystrn(text, buf, sizeof text);
+        apr_snprintf(buf, len, "Win32 error %lu: %s", (unsigned long)APR_TO_OS_ERROR(st), text);
+    }
+#endif
+    return buf;
 }
 
 /* One formatted write per line: stderr is unbuffered, so a single fwrite of a

@@ -266,7 +266,7 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
     pfz__solo_t solo;
     pfz__featset_t seen_e;
     pfz__progress_t prog;
-    char *exe = NULL, msg[256];
+    char *exe = NULL, msg[320];
     const char **wargv;
     size_t i, capacity = 4096;
     int code = PFZ_EXIT_OK, k;
@@ -292,7 +292,6 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
     pfz__progress_init(&prog, "merge", "inputs", g->m.first_unprocessed, g->m.nfiles, pfz__now_us());
     for (i = g->m.first_unprocessed; i < g->m.nfiles && code == PFZ_EXIT_OK && !pfz__interrupted(); i++) {
         pfz__mfile_t *f = &g->m.files[i];
-        pfz__fuzz_args_t a;
         uint8_t *data = NULL;
         size_t len = 0;
         int readable;
@@ -316,27 +315,11 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
             g->left_out++;
             continue;
         }
-        if ((st = pfz__worker_start(solo.slot.worker)) == PFZ_ESHMCLOSED) {
-            free(data);
-            unstart(g, i, before);
-            break; /* interrupted: the watchdog cleaned the worker up */
-        } else if (st != APR_SUCCESS) {
-            pfz__log("ERROR: merge: cannot start the worker: %s", pfz__strerror(st, msg, sizeof msg));
-            free(data);
-            code = PFZ_EXIT_USAGE;
-            break;
-        }
-        memset(&a, 0, sizeof a);
-        a.type = PFZ__CALL_RUN;
-        a.value.data = data;
-        a.value.size = len;
-        a.max_len = (uint32_t)PFZ_MAX(len, 1);
-        a.deadline_us = pfz__options_deadline_us(o, 30000000u, 1);
-        st = pfz__client_call(solo.slot.worker, &a, &solo.slot.res);
+        st = pfz__solo_run(&solo, data, len);
         free(data);
         if (st == PFZ_ESHMCLOSED) {
             unstart(g, i, before);
-            break; /* interrupted */
+            break; /* interrupted: the watchdog cleaned the worker up */
         } else if (st == APR_SUCCESS) {
             if (record_result(g, i, &solo.slot.res.reply.features, &seen_e, pool) != APR_SUCCESS)
                 code = PFZ_EXIT_USAGE;
@@ -351,7 +334,7 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
             g->left_out++;
         } else {
             pfz__log("ERROR: merge: the worker failed on '%s': %s", f->path,
-                     pfz__strerror(st, msg, sizeof msg));
+                     pfz__worker_start_error(solo.slot.worker, st, msg, sizeof msg));
             code = PFZ_EXIT_USAGE;
         }
     }

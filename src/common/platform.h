@@ -77,6 +77,10 @@ typedef struct pfz__spawn {
      * went through; there a blocked write ends when the worker's job is
      * killed). 0: both block. */
     apr_interval_time_t io_slice_us;
+    /** Out: on failure, the OS call that failed ("posix_spawn",
+     * "CreateProcessW", ...; static text), or NULL when none did. The
+     * platform layer prints nothing: the caller says what failed. */
+    const char *failed_call;
 } pfz__spawn_t;
 
 /** Spawns `args->exe` in worker mode. Creates two pipes: the worker reads calls
@@ -87,7 +91,7 @@ typedef struct pfz__spawn {
  * when several threads spawn at once. Returns our ends: `calls` (write) and
  * `replies` (read), both owned by the caller (close with apr_file_close). */
 apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
-                                    apr_file_t **replies, const pfz__spawn_t *args,
+                                    apr_file_t **replies, pfz__spawn_t *args,
                                     apr_pool_t *pool);
 
 /** Creates the pipe that carries a worker's stdout and stderr to us
@@ -141,6 +145,14 @@ typedef enum pfz__stack_reason {
  * means the caller kills at once. Safe on an ended process (APR_SUCCESS,
  * nothing sent) and from any thread. */
 apr_status_t pfz__proc_request_stack(pfz__proc_t *proc, pfz__stack_reason_e why);
+
+/** Reproduction (single-input mode), from a thread other than the target's:
+ * prints the stack of the thread that runs the target, as a stack request
+ * from a coordinator does (the report lines a timeout's crash state is read
+ * from), and returns once it is printed, or after about 2 s. The target's
+ * thread is left stopped (Win32) or held (POSIX): the caller ends the
+ * process next. Needs pfz__reproduce_process_setup. */
+void pfz__print_target_stack(pfz__stack_reason_e why);
 
 /** Resident memory of the running process in bytes. */
 apr_status_t pfz__proc_rss(pfz__proc_t *proc, apr_uint64_t *rss_bytes);

@@ -60,6 +60,9 @@ static void *APR_THREAD_FUNC watch_main(apr_thread_t *t, void *arg)
                         " (use -timeout=N to change)\n",
                         secs, w->o->timeout);
             pfz__report_timeout(pfz__self_pid(), (int64_t)secs);
+            /* The hung thread's stack, as libFuzzer's alarm handler prints
+             * it: a timeout's crash state (ClusterFuzz) is read from it. */
+            pfz__print_target_stack(PFZ__STACK_TIMEOUT);
             pfz__report_summary("timeout");
             _Exit((int)w->o->timeout_exitcode);
         }

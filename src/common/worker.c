@@ -99,6 +99,7 @@ apr_status_t pfz__worker_start(pfz__worker_t *w)
              * on a pipe that a descendant holds open. */
             sp.io_slice_us = PFZ__IO_SLICE_US;
             st = pfz__proc_spawn_worker(&proc, &calls, &replies, &sp, pp);
+            w->start_failed_call = st != APR_SUCCESS ? sp.failed_call : NULL;
         }
         if (st == APR_SUCCESS) {
             w->proc = proc;
@@ -117,6 +118,18 @@ apr_status_t pfz__worker_start(pfz__worker_t *w)
 done:
     apr_thread_mutex_unlock(w->call_mu);
     return st;
+}
+
+const char *pfz__worker_start_error(pfz__worker_t *w, apr_status_t st, char *buf, apr_size_t len)
+{
+    char msg[256];
+
+    pfz__strerror(st, msg, sizeof msg);
+    if (w->start_failed_call != NULL)
+        apr_snprintf(buf, len, "%s failed: %s", w->start_failed_call, msg);
+    else
+        apr_cpystrn(buf, msg, len);
+    return buf;
 }
 
 /* With call_mu held: closes our pipe ends and releases the process. */

@@ -62,6 +62,7 @@ struct pfz__worker {
     pfz__kill_reason_e kill_reason;
     int cleaned;
     uint64_t call_deadline_us;     /* pfz__now_us() after which a call is overdue; 0 = none */
+    const char *start_failed_call; /* (call_mu) the OS call the last failed start named, or NULL */
 };
 
 apr_status_t pfz__worker_create(pfz__worker_t **w, const pfz__worker_cfg_t *cfg, apr_pool_t *pool);
@@ -71,6 +72,10 @@ pfz__outcap_t *pfz__worker_output(const pfz__worker_t *w);
 /** Client thread: starts the process if none is running (emptying the output
  * capture first). Returns PFZ_ESHMCLOSED after cleanup. */
 apr_status_t pfz__worker_start(pfz__worker_t *w);
+
+/** Client thread, after pfz__worker_start failed with st: why, in buf
+ * ("posix_spawn failed: Resource temporarily unavailable"). */
+const char *pfz__worker_start_error(pfz__worker_t *w, apr_status_t st, char *buf, apr_size_t len);
 
 /** Client thread, after a call returned PFZ_EWORKERDIED: waits for the process
  * (killing it if it lingers), releases it and says how it ended and whether we

@@ -64,6 +64,9 @@ void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t out_s
 static const int deadly[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 static pthread_t target_thread;
 static volatile sig_atomic_t forwarded; /* a request passed on to target_thread */
+static volatile sig_atomic_t self_request; /* pfz__print_target_stack: its reason */
+static volatile sig_atomic_t self_printed; /* ... and its stack is out */
+static int requests_on;                    /* pfz__on_stack_request is installed */
 static volatile sig_atomic_t dying;     /* a deadly signal is being reported */
 static const void *volatile stack_cut;  /* see pfz__stack_set_bottom */
 static int crash_exit_code;             /* reproduction: exit with this after a report */
@@ -286,7 +289,10 @@ static void pfz__on_stack_request(int signo, siginfo_t *si, void *uctx)
 
     if (si == NULL)
         goto done;
-    if (si->si_pid == getpid() && forwarded) {
+    if (si->si_pid == getpid() && self_request != 0 && pthread_equal(pthread_self(), target_thread)) {
+        why = self_request == PFZ__STACK_TIMEOUT ? ": timeout" : ": out of memory";
+        goto print; /* pfz__print_target_stack, from the reproduction's watchdog */
+    } else if (si->si_pid == getpid() && forwarded) {
         forwarded = 0; /* passed on to us by another thread of ours, below */
     } else if ((si->si_code == SI_USER || si->si_code == SI_QUEUE) && si->si_pid == getppid()) {
         if (!pthread_equal(pthread_self(), target_thread)) {
@@ -306,13 +312,17 @@ static void pfz__on_stack_request(int signo, siginfo_t *si, void *uctx)
             : si->si_value.sival_int == PFZ__STACK_OOM     ? ": out of memory"
                                                            : "";
 #endif
+print:
     pfz__rl_init(&b, line, sizeof line);
     pfz__rl_pid_banner(&b);
-    pfz__rl_str(&b, "INFO: stack of the fuzz target's thread (requested by the coordinator");
-    pfz__rl_str(&b, why);
+    pfz__rl_str(&b, self_request != 0 ? "INFO: stack of the fuzz target's thread ("
+                                      : "INFO: stack of the fuzz target's thread (requested by the coordinator");
+    pfz__rl_str(&b, self_request != 0 ? why + 2 : why);
     pfz__rl_str(&b, "):");
     pfz__rl_flush(&b);
     print_stack(uctx, 2);
+    if (self_request != 0)
+        self_printed = 1;
     hold_for_kill();
 done:
     errno = saved_errno;
@@ -365,7 +375,21 @@ void pfz__crash_reports_install(void)
     sa.sa_sigaction = pfz__on_stack_request;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
     if (is_default(PFZ__STACK_SIGNAL))
-        sigaction(PFZ__STACK_SIGNAL, &sa, NULL);
+        requests_on = sigaction(PFZ__STACK_SIGNAL, &sa, NULL) == 0;
+}
+
+void pfz__print_target_stack(pfz__stack_reason_e why)
+{
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    int i;
+
+    if (!requests_on || pthread_equal(pthread_self(), target_thread))
+        return;
+    self_request = (sig_atomic_t)why;
+    if (pthread_kill(target_thread, PFZ__STACK_SIGNAL) != 0)
+        return;
+    for (i = 0; i < 200 && !self_printed; i++) /* the target may block the signal */
+        nanosleep(&ts, NULL);
 }
 
 void pfz__reproduce_process_setup(int exit_code)

@@ -36,6 +36,11 @@ extern pfz__posix_sys_t pfz__posix_sys;
  * died before the request took effect and the signal would never come. */
 #define PFZ__ENV_PARENT_PID "PORTFUZZ_PARENT_PID"
 
+/* A number that names one spawn of a worker (decimal, > 0), inherited by
+ * everything the worker starts: the orphan sweep (proc.c) tells by it
+ * whether a process of ours belongs to a worker that is still alive. */
+#define PFZ__ENV_SPAWN_ID "PORTFUZZ_SPAWN_ID"
+
 /** The region's backing file descriptor (O_CLOEXEC), or -1 after close. */
 int pfz__shm_fd(const pfz__shm_t *shm);
 

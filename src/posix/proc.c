@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,37 +83,52 @@ struct pfz__proc {
 
 /* A process the target starts inside a worker dies with the worker's process
  * group -- unless it left the group (setsid, as daemons do). On Linux the
- * coordinator is a child subreaper, so such a process, once its parent is
- * gone, becomes the coordinator's child instead of init's; each time a
- * worker is reaped, the sweep kills and reaps every child of ours that is not
- * a live worker and carries our workers' environment (PFZ__ENV_PARENT_PID
- * naming us: inherited by everything a worker starts, unless it rewrote its
- * environment). Children of ours that are not from a worker are left alone.
- * `reg_mu` guards the registry of live workers' pids and `pending` (killed
- * orphans not reaped yet); a spawn holds it, so the sweep never sees a new
- * worker before it is registered. */
+ * coordinator is a child subreaper: a process whose parent is gone becomes
+ * the coordinator's child instead of init's. Each time a worker is reaped,
+ * the sweep looks at every child of ours that is not a live worker:
+ *  - in the process group of a worker (live or recently dead) and already a
+ *    zombie: reaped (the group kill's victims; their environment can no
+ *    longer be read);
+ *  - in the group of a dead worker: killed and reaped;
+ *  - carrying the environment of one of our workers (PFZ__ENV_PARENT_PID
+ *    naming us) whose spawn (PFZ__ENV_SPAWN_ID) is no longer alive: killed and
+ *    reaped -- a daemon of a live worker is left alone.
+ * Other children of ours (the embedding program's own) are never touched.
+ * `reg_mu` guards the registry of live workers (pid and spawn id), the ring
+ * of dead workers' groups and `pending` (killed orphans not reaped yet); a
+ * spawn holds it, so the sweep never sees a new worker before it is
+ * registered. Left out: a daemon that left the group and exited on its own
+ * before a sweep stays a zombie until the coordinator exits. */
 #if defined(__linux__) && defined(HAVE_PRCTL) && defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
 #define PFZ_SWEEP 1
 #define PENDING_MAX 64
+#define DEAD_MAX 256
+typedef struct live_worker {
+    pid_t pid;
+    unsigned long spawn_id;
+} live_worker_t;
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
-static pid_t *live;
+static live_worker_t *live;
 static size_t nlive, live_cap;
+static pid_t dead[DEAD_MAX]; /* ring: the groups (pids) of the last workers reaped */
+static size_t ndead;
 static pid_t pending[PENDING_MAX];
 static size_t npending;
 static int subreaper; /* PR_SET_CHILD_SUBREAPER is on */
 
 /* (reg_mu held) Returns 0 when out of memory. */
-static int live_add(pid_t pid)
+static int live_add(pid_t pid, unsigned long spawn_id)
 {
     if (nlive == live_cap) {
         size_t cap = live_cap ? live_cap * 2 : 16;
-        pid_t *n = realloc(live, cap * sizeof *n);
+        live_worker_t *n = realloc(live, cap * sizeof *n);
         if (n == NULL)
             return 0;
         live = n;
         live_cap = cap;
     }
-    live[nlive++] = pid;
+    live[nlive].pid = pid;
+    live[nlive++].spawn_id = spawn_id;
     return 1;
 }
 
@@ -122,31 +138,84 @@ static int live_has(pid_t pid)
     size_t i;
 
     for (i = 0; i < nlive; i++)
-        if (live[i] == pid)
+        if (live[i].pid == pid)
             return 1;
     return 0;
 }
 
+/* (reg_mu held) */
+static int live_has_spawn(unsigned long spawn_id)
+{
+    size_t i;
+
+    for (i = 0; i < nlive; i++)
+        if (live[i].spawn_id == spawn_id)
+            return 1;
+    return 0;
+}
+
+/* (reg_mu held) 1 if pgrp is the group of a worker reaped lately. */
+static int dead_has(pid_t pgrp)
+{
+    size_t i;
+
+    for (i = 0; i < ndead && i < DEAD_MAX; i++)
+        if (dead[i] == pgrp)
+            return 1;
+    return 0;
+}
+
+/* The worker `pid` was reaped: it leaves the registry; its group is
+ * remembered for the sweeps. */
 static void live_remove(pid_t pid)
 {
     size_t i;
 
     pthread_mutex_lock(&reg_mu);
     for (i = 0; i < nlive; i++)
-        if (live[i] == pid) {
+        if (live[i].pid == pid) {
             live[i] = live[--nlive];
             break;
         }
+    dead[ndead++ % DEAD_MAX] = pid;
     pthread_mutex_unlock(&reg_mu);
 }
 
-/* 1 if pid's initial environment holds "<PARENT_PID>=<our pid>". */
-static int from_our_worker(pid_t pid)
+/* A child's state letter ('Z': zombie) and process group, from
+ * /proc/<pid>/stat; 0 when it cannot be read. */
+static int task_state(pid_t pid, pid_t *pgrp)
+{
+    char path[64], buf[512], *p, state;
+    ssize_t n;
+    long ppid, grp;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* "pid (comm) S ppid pgrp ...": comm may hold spaces and parentheses. */
+    if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %c %ld %ld", &state, &ppid, &grp) != 3)
+        return 0;
+    *pgrp = (pid_t)grp;
+    return state;
+}
+
+/* If pid's initial environment holds "<PARENT_PID>=<our pid>" (it comes
+ * from one of our workers): the "<SPAWN_ID>" it holds, or ULONG_MAX when it
+ * has none; 0 when it is not from our workers. */
+static unsigned long from_our_worker(pid_t pid)
 {
     char path[64], want[sizeof(PFZ__ENV_PARENT_PID) + 24], buf[8192];
+    static const char id_name[] = PFZ__ENV_SPAWN_ID "=";
     size_t wlen, have = 0;
     ssize_t n;
     int fd, found = 0;
+    unsigned long id = ULONG_MAX;
 
     snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
     wlen = (size_t)snprintf(want, sizeof want, "%s=%ld", PFZ__ENV_PARENT_PID, (long)getpid()) + 1;
@@ -154,12 +223,15 @@ static int from_our_worker(pid_t pid)
         return 0;
     /* Entries are NUL-terminated; the tail of one read is kept so that an
      * entry across two reads is still seen. */
-    while (!found && (n = read(fd, buf + have, sizeof buf - have)) > 0) {
+    while ((n = read(fd, buf + have, sizeof buf - have)) > 0) {
         size_t len = have + (size_t)n, start = 0, i;
         for (i = 0; i < len; i++)
             if (buf[i] == '\0') {
                 if (i - start + 1 == wlen && memcmp(buf + start, want, wlen) == 0)
                     found = 1;
+                else if (i - start > sizeof id_name - 1 &&
+                         memcmp(buf + start, id_name, sizeof id_name - 1) == 0)
+                    id = strtoul(buf + start + sizeof id_name - 1, NULL, 10);
                 start = i + 1;
             }
         have = len - start;
@@ -168,11 +240,11 @@ static int from_our_worker(pid_t pid)
         memmove(buf, buf + start, have);
     }
     close(fd);
-    return found;
+    return found ? (id != 0 ? id : ULONG_MAX) : 0;
 }
 
-/* (reg_mu held) Kills the orphans among the pids listed in one task's
- * "children" file. */
+/* (reg_mu held) Kills (or only reaps) the orphans among the pids listed in
+ * one task's "children" file. */
 static void sweep_task(const char *tid)
 {
     char path[96], buf[4096], *p, *end;
@@ -191,9 +263,22 @@ static void sweep_task(const char *tid)
         long v = strtol(p, &end, 10);
         if (end == p)
             break;
-        if (v <= 0 || live_has((pid_t)v) || !from_our_worker((pid_t)v))
+        pid_t pgrp = 0;
+        unsigned long id;
+        int state;
+
+        if (v <= 0 || live_has((pid_t)v))
             continue;
-        kill((pid_t)v, SIGKILL);
+        state = task_state((pid_t)v, &pgrp);
+        if (state == 'Z' && (live_has(pgrp) || dead_has(pgrp))) {
+            /* killed with its worker's group: only to be reaped */
+        } else if (state != 0 && dead_has(pgrp) && !live_has(pgrp)) { /* (a pid may be reused) */
+            kill((pid_t)v, SIGKILL);
+        } else if ((id = from_our_worker((pid_t)v)) != 0 && !live_has_spawn(id)) {
+            kill((pid_t)v, SIGKILL);
+        } else {
+            continue;
+        }
         if (npending < PENDING_MAX)
             pending[npending++] = (pid_t)v;
     }
@@ -364,15 +449,17 @@ static int env_in_extra(const char *const *extra, const char *name, size_t len)
     return 0;
 }
 
-/* Our environment without the worker variables, then PORTFUZZ_WORKER=1 and
- * the parent pid, then env_extra; a name in env_extra replaces ours. The
- * array (malloc'd, so a long-lived pool does not grow with every restart)
- * points into environ and the arguments. */
-static apr_status_t build_env(char ***envp_out, const char *const *extra, char *parent_pid_entry)
+/* Our environment without the worker variables, then PORTFUZZ_WORKER=1, the
+ * parent pid and the spawn id, then env_extra; a name in env_extra replaces
+ * ours. The array (malloc'd, so a long-lived pool does not grow with every
+ * restart) points into environ and the arguments. */
+static apr_status_t build_env(char ***envp_out, const char *const *extra, char *parent_pid_entry,
+                              char *spawn_id_entry)
 {
     static char worker_entry[] = PFZ__ENV_WORKER "=1";
     const size_t worker_len = sizeof(PFZ__ENV_WORKER) - 1;
     const size_t parent_len = sizeof(PFZ__ENV_PARENT_PID) - 1;
+    const size_t spawn_len = sizeof(PFZ__ENV_SPAWN_ID) - 1;
     size_t n_env = 0, n_extra = 0, i, k = 0;
     char **envp;
 
@@ -384,7 +471,7 @@ static apr_status_t build_env(char ***envp_out, const char *const *extra, char *
             return APR_EINVAL; /* not "NAME=value" */
         n_extra++;
     }
-    envp = malloc((n_env + n_extra + 3) * sizeof(*envp));
+    envp = malloc((n_env + n_extra + 4) * sizeof(*envp));
     if (envp == NULL)
         return APR_ENOMEM;
     for (i = 0; i < n_env; i++) {
@@ -392,7 +479,8 @@ static apr_status_t build_env(char ***envp_out, const char *const *extra, char *
         size_t len = env_name_len(e);
 
         if (env_names_equal(e, len, PFZ__ENV_WORKER, worker_len) ||
-            env_names_equal(e, len, PFZ__ENV_PARENT_PID, parent_len) || env_in_extra(extra, e, len))
+            env_names_equal(e, len, PFZ__ENV_PARENT_PID, parent_len) ||
+            env_names_equal(e, len, PFZ__ENV_SPAWN_ID, spawn_len) || env_in_extra(extra, e, len))
             continue;
         envp[k++] = environ[i];
     }
@@ -400,6 +488,8 @@ static apr_status_t build_env(char ***envp_out, const char *const *extra, char *
         envp[k++] = worker_entry;
     if (!env_in_extra(extra, PFZ__ENV_PARENT_PID, parent_len))
         envp[k++] = parent_pid_entry;
+    if (!env_in_extra(extra, PFZ__ENV_SPAWN_ID, spawn_len))
+        envp[k++] = spawn_id_entry;
     for (i = 0; i < n_extra; i++)
         envp[k++] = (char *)extra[i];
     envp[k] = NULL;
@@ -414,7 +504,7 @@ static apr_status_t proc_cleanup(void *data)
 }
 
 apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
-                                    apr_file_t **replies, const pfz__spawn_t *args,
+                                    apr_file_t **replies, pfz__spawn_t *args,
                                     apr_pool_t *pool)
 {
     /* [0] is the read end, [1] the write end. The worker reads calls_p[0]
@@ -427,7 +517,9 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     posix_spawnattr_t attr;
     int have_fa = 0, have_attr = 0;
     sigset_t mask;
-    char parent_entry[sizeof(PFZ__ENV_PARENT_PID) + 24];
+    char parent_entry[sizeof(PFZ__ENV_PARENT_PID) + 24], spawn_entry[sizeof(PFZ__ENV_SPAWN_ID) + 24];
+    static unsigned long spawns; /* spawn ids, from 1 (atomic) */
+    unsigned long spawn_id;
     char **envp = NULL;
     pfz__proc_t *p;
     pid_t pid;
@@ -437,6 +529,8 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     *proc = NULL;
     *calls = NULL;
     *replies = NULL;
+    if (args != NULL)
+        args->failed_call = NULL;
     if (args == NULL || args->exe == NULL || args->argv == NULL || args->argv[0] == NULL ||
         pfz__shm_fd(args->shm) < 0)
         return APR_EINVAL;
@@ -448,11 +542,14 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     if ((st = apr_thread_mutex_create(&p->lock, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS)
         return st;
     snprintf(parent_entry, sizeof(parent_entry), "%s=%ld", PFZ__ENV_PARENT_PID, (long)getpid());
-    if ((st = build_env(&envp, args->env_extra, parent_entry)) != APR_SUCCESS)
+    spawn_id = __atomic_add_fetch(&spawns, 1, __ATOMIC_RELAXED);
+    snprintf(spawn_entry, sizeof(spawn_entry), "%s=%lu", PFZ__ENV_SPAWN_ID, spawn_id);
+    if ((st = build_env(&envp, args->env_extra, parent_entry, spawn_entry)) != APR_SUCCESS)
         return st;
 
     if (make_pipe(calls_p) != 0 || make_pipe(replies_p) != 0) {
         st = APR_FROM_OS_ERROR(errno);
+        args->failed_call = "pipe";
         goto done;
     }
     if (args->output != NULL && (apr_os_file_get(&log_fd, args->output) != APR_SUCCESS || log_fd < 0)) {
@@ -467,9 +564,11 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
         (src_shm = fcntl(pfz__shm_fd(args->shm), F_DUPFD_CLOEXEC, HIGH_FD)) < 0 ||
         (log_fd >= 0 && (src_log = fcntl(log_fd, F_DUPFD_CLOEXEC, HIGH_FD)) < 0)) {
         st = APR_FROM_OS_ERROR(errno);
+        args->failed_call = "fcntl(F_DUPFD_CLOEXEC)";
         goto done;
     }
 
+    args->failed_call = "posix_spawn_file_actions";
     if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
         st = APR_FROM_OS_ERROR(rc);
         goto done;
@@ -495,6 +594,7 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
 #endif
 #endif
 
+    args->failed_call = "posix_spawnattr";
     if ((rc = posix_spawnattr_init(&attr)) != 0) {
         st = APR_FROM_OS_ERROR(rc);
         goto done;
@@ -535,14 +635,16 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
 #endif
     rc = pfz__posix_sys.posix_spawn(&pid, args->exe, &fa, &attr, (char *const *)args->argv, envp);
 #ifdef PFZ_SWEEP
-    if (rc == 0 && !live_add(pid))
+    if (rc == 0 && !live_add(pid, spawn_id))
         subreaper = 0; /* unregistered, the sweep would kill this worker: no more sweeps */
     pthread_mutex_unlock(&reg_mu);
 #endif
     if (rc != 0) {
         st = APR_FROM_OS_ERROR(rc);
+        args->failed_call = "posix_spawn";
         goto done;
     }
+    args->failed_call = NULL;
 
     p->pid = pid;
     apr_pool_cleanup_register(pool, p, proc_cleanup, apr_pool_cleanup_null);

@@ -370,31 +370,8 @@ static apr_status_t spawn_error(const char **failed_api, const char *api)
     return err != ERROR_SUCCESS ? APR_FROM_OS_ERROR(err) : APR_EGENERAL;
 }
 
-/* "portfuzz: cannot start worker <exe>: <api> failed: Win32 error <n> (<text>)"
- * on stderr, once per failed spawn. */
-static void report_spawn_failure(const char *api, apr_status_t st, const char *exe)
-{
-    char msg[160], line[480];
-    DWORD err = APR_TO_OS_ERROR(st);
-    size_t n;
-
-    apr_strerror(st, msg, sizeof(msg));
-    msg[strcspn(msg, "\r\n")] = '\0'; /* FormatMessage's text ends with a line break */
-    for (n = strlen(msg); n > 0 && msg[n - 1] == ' '; n--)
-        msg[n - 1] = '\0';
-    if (st >= APR_OS_START_SYSERR)
-        snprintf(line, sizeof(line), "cannot start worker %s: %s failed: Win32 error %lu (%s)%s",
-                 exe, api, (unsigned long)err, msg,
-                 err == ERROR_INTERNAL_ERROR && strcmp(api, "CreateProcessW") == 0
-                     ? "; under Wine this means the new process died while starting"
-                     : "");
-    else
-        snprintf(line, sizeof(line), "cannot start worker %s: %s failed: %s", exe, api, msg);
-    pfz__complain(line);
-}
-
 apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
-                                    apr_file_t **replies, const pfz__spawn_t *args,
+                                    apr_file_t **replies, pfz__spawn_t *args,
                                     apr_pool_t *pool)
 {
     /* The worker reads calls_r and writes replies_w (the native handles of
@@ -421,6 +398,8 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     *proc = NULL;
     *calls = NULL;
     *replies = NULL;
+    if (args != NULL)
+        args->failed_call = NULL;
     if (args == NULL || args->exe == NULL || args->argv == NULL || args->argv[0] == NULL ||
         pfz__shm_file_handle(args->shm) == NULL)
         return APR_EINVAL;
@@ -604,8 +583,12 @@ apr_status_t pfz__proc_spawn_worker(pfz__proc_t **proc, apr_file_t **calls,
     st = APR_SUCCESS;
 
 done:
-    if (st != APR_SUCCESS && failed_api != NULL)
-        report_spawn_failure(failed_api, st, args->exe);
+    /* Wine's "Internal error." (1359) alone would puzzle: say what it means. */
+    if (st != APR_SUCCESS && failed_api != NULL && strcmp(failed_api, "CreateProcessW") == 0 &&
+        APR_TO_OS_ERROR(st) == ERROR_INTERNAL_ERROR)
+        failed_api = "CreateProcessW (under Wine, error 1359 means the new process died while "
+                     "starting)";
+    args->failed_call = st != APR_SUCCESS ? failed_api : NULL;
     if (have_attrs)
         DeleteProcThreadAttributeList(attrs);
     /* The child has its own copies now. */
@@ -1308,6 +1291,9 @@ static void pfz__on_sigabrt(int sig)
 static HANDLE stack_events[2], target_thread_handle;
 static ULONG_PTR target_stack_low, target_stack_high;
 
+static volatile LONG stack_printed; /* stack_request_main printed its stack */
+static volatile int self_request;   /* the request is pfz__print_target_stack's */
+
 static DWORD WINAPI stack_request_main(LPVOID arg)
 {
     CONTEXT ctx;
@@ -1326,13 +1312,29 @@ static DWORD WINAPI stack_request_main(LPVOID arg)
     pfz__rl_init(&b, line, sizeof line);
     pfz__rl_str(&b, "==");
     pfz__rl_dec(&b, (unsigned)GetCurrentProcessId());
-    pfz__rl_str(&b, "== INFO: stack of the fuzz target's thread (requested by the coordinator: ");
+    pfz__rl_str(&b, self_request ? "== INFO: stack of the fuzz target's thread ("
+                                 : "== INFO: stack of the fuzz target's thread (requested by the "
+                                   "coordinator: ");
     pfz__rl_str(&b, w == WAIT_OBJECT_0 ? "timeout" : "out of memory");
     pfz__rl_str(&b, "):");
     pfz__rl_flush(&b);
     if (GetThreadContext(target_thread_handle, &ctx))
         print_stack(&ctx, target_stack_low, target_stack_high, 0);
+    InterlockedExchange(&stack_printed, 1);
     return 0; /* the target's thread stays suspended: the kill follows */
+}
+
+void pfz__print_target_stack(pfz__stack_reason_e why)
+{
+    HANDLE ev = stack_events[why == PFZ__STACK_OOM ? 1 : 0];
+    int i;
+
+    if (ev == NULL)
+        return;
+    self_request = 1;
+    SetEvent(ev);
+    for (i = 0; i < 200 && InterlockedCompareExchange(&stack_printed, 0, 0) == 0; i++)
+        Sleep(10);
 }
 
 static void start_stack_requests(void)

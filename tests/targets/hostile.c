@@ -5,6 +5,8 @@
  *         "!FC" then crashes
  *   "!D"  the same, but the child leaves the process group first (setsid),
  *         as a daemon does; "!DC" then crashes
+ *   "!Y"  forks a child that exits at once (never waited for: a zombie),
+ *         then crashes
  *   "!X"  closes every descriptor from 3 up (daemon-style clean-up), then
  *         returns
  *   "!W"  writes garbage to fd 4 (the reply channel)
@@ -127,6 +129,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         linger(data[1] == 'D');
         if (size > 2 && data[2] == 'C')
             *(volatile int *)(uintptr_t)8 = 1;
+        break;
+    case 'Y':
+        if (fork() == 0)
+            _exit(0);
+        usleep(20000); /* the child is a zombie by now */
+        *(volatile int *)(uintptr_t)8 = 1;
         break;
     case 'X': {
         int fd;
