@@ -3,8 +3,10 @@
 # installs what is missing, then builds and runs every CUnit suite (unit,
 # cross-process, stress, end-to-end) with gcc, with clang, and with clang +
 # ThreadSanitizer, the CMake build (tests/cmake.sh: ctest, install and a
-# find_package(portfuzz) example), real projects' libFuzzer harnesses built the OSS-Fuzz way
-# against the clang build (scripts/real-harnesses.sh), and finally the Windows
+# find_package(portfuzz) example), real projects' libFuzzer harnesses built the
+# OSS-Fuzz way against the clang build (scripts/real-harnesses.sh), the
+# campaign tools (tests/tools.sh: portfuzz-plot, portfuzz-coverage, progress
+# lines), and finally the Windows
 # build under Wine (scripts/test-windows.sh).
 # Usage: ./scripts/test.sh [--quick]   (--quick: gcc build only)
 set -euo pipefail
@@ -56,6 +58,12 @@ if [ $quick = 0 ]; then
   "$PFZ_TOP/tests/clusterfuzz.sh" "$B/clusterfuzz" >"$B/clusterfuzz.log" 2>&1 ||
     { tail -150 "$B/clusterfuzz.log" >&2; pfz_die "tests/clusterfuzz.sh failed (log: $B/clusterfuzz.log)"; }
   tail -1 "$B/clusterfuzz.log" >&2
+  # portfuzz-plot, portfuzz-coverage and the progress lines (tests/tools.sh).
+  pfz_apt gnuplot-nox libxml2-utils llvm
+  pfz_say "campaign tools: portfuzz-plot, portfuzz-coverage, progress lines (tests/tools.sh)"
+  "$PFZ_TOP/tests/tools.sh" "$B/clang" "$B/tools" >"$B/tools.log" 2>&1 ||
+    { tail -80 "$B/tools.log" >&2; pfz_die "tests/tools.sh failed (log: $B/tools.log)"; }
+  tail -1 "$B/tools.log" >&2
   pfz_build "$B/tsan" CC=clang --enable-tsan
   # report_signal_unsafe=0: a worker's deadly-signal handler prints the stack
   # with the sanitizer's own __sanitizer_print_stack_trace (which allocates),

@@ -832,7 +832,7 @@ static void test_minimize_file(void)
 }
 
 /* -dict: a good dictionary is used; a bad line is an error naming file and
- * line. -plot_data writes its time series. */
+ * line. -plot_data writes its time series under its header. */
 static void test_dict_and_plot(void)
 {
     const char *dir = scratch("dict");
@@ -855,12 +855,19 @@ static void test_dict_and_plot(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "Dictionary: 2 entries"));
     CU_ASSERT_EQUAL_FATAL(pfz__read_file(plot, &d, &n, 1 << 20, pfz_test_pool), APR_SUCCESS);
     {
+        /* A header naming the columns (portfuzz-plot reads them by name),
+         * then lines of nine numbers. */
+        static const char header[] =
+            "# time_s,execs,edges,features,corpus,findings,execs_per_s,corpus_bytes,rss_mb\n";
         char *text = apr_pstrmemdup(pfz_test_pool, (const char *)d, n);
-        int commas = 0;
-        char *p;
-        for (p = text; *p && *p != '\n'; p++)
+        char *line = strchr(text, '\n'), *p;
+        int commas = 0, digits = 1;
+        CU_ASSERT(strncmp(text, header, sizeof header - 1) == 0);
+        for (p = line != NULL ? line + 1 : text; *p && *p != '\n'; p++) {
             commas += *p == ',';
-        CU_ASSERT(n > 0 && commas == 5);
+            digits &= *p == ',' || *p == '.' || (*p >= '0' && *p <= '9');
+        }
+        CU_ASSERT(line != NULL && line[1] != '\0' && commas == 8 && digits);
     }
     free(d);
     r = run_target(pfz_test_target("tests/targets/crash_on_input"), bargs, NULL, dir, 0, NULL);

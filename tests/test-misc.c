@@ -10,6 +10,7 @@
 
 #include "tests.h"
 #include "platform.h"
+#include "progress.h"
 #include "rawline.h"
 
 /* test-shm.c: runs the runner as a child in PFZ_TEST_SHM_MODE=`mode` and
@@ -134,6 +135,41 @@ static void test_rawline(void)
     CU_ASSERT(b.n == 15u && memcmp(buf, "0xfffffffffffff", 15) == 0);
 }
 
+/* Progress lines (progress.c): count, total, percentage, rate over the
+ * work done in this run (not a resumed run's earlier part), time left; the
+ * interval from PORTFUZZ_PROGRESS_MS, and 3 s when that is not a number. */
+static void test_progress(void)
+{
+    pfz__progress_t p;
+    char line[256];
+    apr_pool_t *pool;
+
+    apr_pool_create(&pool, NULL);
+    apr_env_set(PFZ__PROGRESS_ENV, "250", pool);
+    pfz__progress_init(&p, "merge", "inputs", 1000, 3000, 10000000u);
+    CU_ASSERT_EQUAL(p.interval_us, 250000u);
+    CU_ASSERT(!pfz__progress_due(&p, 10000000u + 249999u));
+    CU_ASSERT(pfz__progress_due(&p, 10000000u + 250000u));
+    /* 500 more inputs in 2 s: 250/s, 1500 left: 6 s. */
+    pfz__progress_format(line, sizeof line, &p, 1500, "left_out: 2", 12000000u);
+    CU_ASSERT_STRING_EQUAL(line, "INFO: portfuzz: merge: 1500/3000 inputs (50%) rate: 250/s "
+                                 "elapsed: 2.0s left: ~6.0s left_out: 2");
+    pfz__progress_format(line, sizeof line, &p, 3000, NULL, 12000000u);
+    CU_ASSERT(strstr(line, "3000/3000 inputs (100%)") != NULL && strstr(line, "left: 0.0s") != NULL);
+    pfz__progress_format(line, sizeof line, &p, 1000, NULL, 10000000u); /* nothing done yet */
+    CU_ASSERT(strstr(line, "rate: 0/s") != NULL && strstr(line, "left: ?") != NULL);
+    pfz__progress_init(&p, "reading", "files", 0, 0, 0); /* no total: no percentage */
+    pfz__progress_format(line, sizeof line, &p, 42, NULL, 1000000u);
+    CU_ASSERT_STRING_EQUAL(line, "INFO: portfuzz: reading: 42 files rate: 42/s elapsed: 1.0s");
+    apr_env_set(PFZ__PROGRESS_ENV, "soon", pool);
+    pfz__progress_init(&p, "x", "y", 0, 1, 0);
+    CU_ASSERT_EQUAL(p.interval_us, 3000000u);
+    apr_env_delete(PFZ__PROGRESS_ENV, pool);
+    pfz__progress_init(&p, "x", "y", 0, 1, 0);
+    CU_ASSERT_EQUAL(p.interval_us, 3000000u);
+    apr_pool_destroy(pool);
+}
+
 void pfz_test_register_misc(void)
 {
     CU_pSuite s = pfz_test_suite("misc");
@@ -144,4 +180,5 @@ void pfz_test_register_misc(void)
     PFZ_TEST_ADD(s, test_temp_dir);
     PFZ_TEST_ADD(s, test_interrupt);
     PFZ_TEST_ADD(s, test_rawline);
+    PFZ_TEST_ADD(s, test_progress);
 }

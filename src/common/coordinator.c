@@ -13,6 +13,7 @@
 #include "coordinator.h"
 #include "coverage.h"
 #include "platform.h"
+#include "progress.h"
 #include "report.h"
 #include "signature.h"
 #include "wire.h"
@@ -629,6 +630,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
  * that other instances wrote). Unreadable files are reported and skipped. */
 static void load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
 {
+    pfz__progress_t prog;
     int d, i;
 
     for (d = 0; d < c->o->ndirs; d++) {
@@ -647,12 +649,18 @@ static void load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
                          pfz__strerror(st, msg, sizeof msg));
             continue;
         }
+        pfz__progress_init(&prog, apr_psprintf(p, "%s '%s'", reload ? "-reload: reading" : "reading",
+                                               c->o->dirs[d]), "files", 0, (uint64_t)files->nelts,
+                           pfz__now_us());
         for (i = 0; i < files->nelts; i++) {
             const char *path = APR_ARRAY_IDX(files, i, const char *);
             pfz__input_t *in;
             uint8_t *data;
             size_t len;
+            uint64_t now = pfz__now_us();
 
+            if (pfz__progress_due(&prog, now))
+                pfz__progress_line(&prog, (uint64_t)i, NULL, now);
             if (reload) {
                 if (apr_hash_get(c->reloaded, path, APR_HASH_KEY_STRING) != NULL)
                     continue;
@@ -762,6 +770,49 @@ apr_status_t pfz__solo_run(pfz__solo_t *s, const uint8_t *data, size_t len)
     return pfz__client_call(s->slot.worker, &a, &s->slot.res);
 }
 
+/* Progress of a minimization, shown by the solo's watchdog while the
+ * minimizer waits in a call: the executions so far (from the heartbeat, which
+ * the region keeps across worker restarts: two steps per execution) and an
+ * estimate of what is left. A pass over L bytes that finds no smaller crash
+ * tries about 2L variants (chunks of L/2, L/4, ... 1 bytes), so that bounds
+ * the work left unless a smaller crash starts a new pass; -max_minimize_time
+ * bounds it anyway. */
+typedef struct min_prog {
+    pfz__progress_t prog;   /* (watchdog) */
+    uint64_t deadline_us;
+    size_t orig;
+    size_t size;            /* (mu) the smallest crashing input so far */
+    uint64_t call_seq0;     /* (mu) the heartbeat when the current call began */
+} min_prog_t;
+
+static void minimize_tick(pfz__coord_t *c, uint64_t now)
+{
+    min_prog_t *m = c->tick_ctx;
+    uint64_t seq = 0, done, in_call, left, rate_left;
+    size_t size;
+    double secs = now > m->prog.start_us ? (double)(now - m->prog.start_us) / 1e6 : 0;
+    char extra[96];
+
+    if (!pfz__progress_due(&m->prog, now))
+        return;
+    (void)pfz__worker_heartbeat(c->slots[0].worker, &seq);
+    apr_thread_mutex_lock(c->mu);
+    size = m->size;
+    in_call = seq > m->call_seq0 ? (seq - m->call_seq0 + 1) / 2 : 0;
+    apr_thread_mutex_unlock(c->mu);
+    done = (seq + 1) / 2;
+    left = 2u * (uint64_t)size > in_call ? 2u * (uint64_t)size - in_call : 1;
+    if (secs > 0 && done > 0 && now < m->deadline_us) {
+        /* What the rate so far can still do before the deadline. */
+        rate_left = (uint64_t)((double)done / secs * (double)(m->deadline_us - now) / 1e6);
+        left = PFZ_MIN(left, PFZ_MAX(rate_left, 1));
+    }
+    m->prog.total = done + left;
+    apr_snprintf(extra, sizeof extra, "size: %" APR_SIZE_T_FMT "/%" APR_SIZE_T_FMT " bytes", size,
+                 m->orig);
+    pfz__progress_line(&m->prog, done, extra, now);
+}
+
 /* Minimizes a crashing input with a fresh worker, watched by its own
  * watchdog: each MINIMIZE call tries smaller variants; one that crashes kills
  * the worker and becomes the input of the next call; a call that finds none
@@ -781,6 +832,7 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
     const char *path = NULL;
     output_t last = {"", 0, 0}; /* the output of the smallest crash so far */
     apr_pool_t *lastp = NULL;   /* holds it */
+    min_prog_t mp;
     apr_status_t st;
     int wrote = 0;
 
@@ -794,11 +846,20 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
     }
     memcpy(cur, input, orig);
     pfz__log("INFO: minimizing the crash (%zu bytes; -minimize_crash=0 turns this off)", orig);
+    memset(&mp, 0, sizeof mp);
+    pfz__progress_init(&mp.prog, "minimizing the crash", "execs (est.)", 0, 0, pfz__now_us());
+    mp.deadline_us = deadline;
+    mp.orig = mp.size = orig;
+    apr_thread_mutex_lock(solo.c.mu);
+    solo.c.tick_ctx = &mp;
+    solo.c.tick = minimize_tick;
+    apr_thread_mutex_unlock(solo.c.mu);
     while (pfz__now_us() < deadline && !pfz__interrupted()) {
         pfz__exit_t how;
         pfz__kill_reason_e reason;
         pfz__fuzz_result_t *res = &solo.slot.res;
         uint8_t *next;
+        uint64_t seq0 = 0;
         char msg[320];
 
         if ((st = pfz__worker_start(solo.slot.worker)) != APR_SUCCESS) {
@@ -807,6 +868,11 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
                          pfz__worker_start_error(solo.slot.worker, st, msg, sizeof msg));
             break;
         }
+        (void)pfz__worker_heartbeat(solo.slot.worker, &seq0);
+        apr_thread_mutex_lock(solo.c.mu);
+        mp.size = size;
+        mp.call_seq0 = seq0;
+        apr_thread_mutex_unlock(solo.c.mu);
         memset(&a, 0, sizeof a);
         a.type = PFZ__CALL_MINIMIZE;
         a.value.data = cur;
@@ -855,18 +921,61 @@ int pfz__minimize_input(const pfz__options_t *o, const char *exe, const char *co
     return wrote;
 }
 
-/* (mu held) Appends a line to -plot_data. */
+/* The columns of -plot_data, named in its first line. The first six are
+ * those of files written before the header existed (portfuzz-plot reads
+ * those by position); new columns go at the end. */
+#define PLOT_HEADER "# time_s,execs,edges,features,corpus,findings,execs_per_s,corpus_bytes,rss_mb\n"
+
+/* (mu held) Appends a line to -plot_data (the header first, into an empty
+ * file). execs_per_s is the rate since the previous line. */
 static void plot(pfz__coord_t *c, apr_pool_t *p)
 {
     apr_file_t *f;
+    apr_finfo_t fi;
+    uint64_t now = pfz__now_us();
+    uint64_t dt = now - c->last_plot_us, dn = c->total_execs - c->last_plot_execs;
 
     if (apr_file_open(&f, c->o->plot_data, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_APPEND,
                       APR_FPROT_OS_DEFAULT, p) != APR_SUCCESS)
         return;
-    apr_file_printf(f, "%.1f,%" APR_UINT64_T_FMT ",%zu,%zu,%d,%" APR_UINT64_T_FMT "\n", elapsed_s(c),
-                    c->total_execs, c->corpus->nedges, c->corpus->features.count,
-                    c->corpus->entries->nelts, c->crashes + c->timeouts + c->ooms + c->leaks);
+    if (apr_file_info_get(&fi, APR_FINFO_SIZE, f) == APR_SUCCESS && fi.size == 0)
+        apr_file_puts(PLOT_HEADER, f);
+    /* APR's formatter knows no %zu. */
+    apr_file_printf(f, "%.1f,%" APR_UINT64_T_FMT ",%" APR_SIZE_T_FMT ",%" APR_SIZE_T_FMT ",%d,%"
+                    APR_UINT64_T_FMT ",%" APR_UINT64_T_FMT ",%" APR_SIZE_T_FMT ",%" APR_SIZE_T_FMT "\n",
+                    elapsed_s(c), c->total_execs, c->corpus->nedges,
+                    c->corpus->features.count, c->corpus->entries->nelts,
+                    c->crashes + c->timeouts + c->ooms + c->leaks,
+                    dt > 0 ? (uint64_t)((double)dn * 1e6 / (double)dt) : 0, c->corpus->total_bytes,
+                    c->peak_rss_mb);
     apr_file_close(f);
+    c->last_plot_us = now;
+    c->last_plot_execs = c->total_execs;
+}
+
+/* (mu held) While inputs of the corpus run (at the start, or what -reload
+ * found): a progress line every few seconds, with the corpus so far. */
+static void seeds_progress(pfz__coord_t *c, uint64_t now)
+{
+    uint64_t done = (uint64_t)(c->next_seed - c->seeds_inflight);
+    char extra[128];
+
+    if (c->next_seed >= c->seeds->nelts && c->seeds_inflight == 0) {
+        c->seed_prog_on = 0;
+        return;
+    }
+    if (!c->seed_prog_on) {
+        pfz__progress_init(&c->seed_prog, c->inited ? "-reload: running" : "running the corpus",
+                           "inputs", done, (uint64_t)c->seeds->nelts, now);
+        c->seed_prog_on = 1;
+        return;
+    }
+    c->seed_prog.total = (uint64_t)c->seeds->nelts; /* -reload may add more */
+    if (!pfz__progress_due(&c->seed_prog, now))
+        return;
+    apr_snprintf(extra, sizeof extra, "cov: %" APR_SIZE_T_FMT " ft: %" APR_SIZE_T_FMT " corp: %d",
+                 c->corpus->nedges, c->corpus->features.count, c->corpus->entries->nelts);
+    pfz__progress_line(&c->seed_prog, done, extra, now);
 }
 
 /* How many workers: -workers, else libFuzzer's -fork=N or -jobs=N, else one
@@ -1054,10 +1163,13 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
                 while (c->next_pulse <= c->total_execs)
                     c->next_pulse *= 2;
             }
-            if (o->plot_data && now - c->last_plot_us >= 1000000u) {
+            /* A line every second, and one as the corpus inputs have run
+             * (INITED: the coverage the seeds bring, before fuzzing). */
+            if (o->plot_data && (now - c->last_plot_us >= 1000000u || c->inited != c->plotted_inited)) {
                 plot(c, pool);
-                c->last_plot_us = now;
+                c->plotted_inited = c->inited;
             }
+            seeds_progress(c, now);
         }
         if (c->stopping) {
             apr_thread_mutex_unlock(c->mu);

@@ -17,6 +17,7 @@
 #include "dict.h"
 #include "options.h"
 #include "outcap.h"
+#include "progress.h"
 #include "worker.h"
 
 typedef struct pfz__coord pfz__coord_t;
@@ -72,6 +73,14 @@ struct pfz__coord {
     size_t peak_rss_mb;
     apr_hash_t *reloaded;       /* file names already taken by -reload */
     uint64_t last_reload_us, last_plot_us;
+    uint64_t last_plot_execs;   /* (mu) total_execs at the last -plot_data line */
+    int plotted_inited;         /* (mu) the -plot_data line at INITED is written */
+    pfz__progress_t seed_prog;  /* (mu) progress of the corpus inputs running */
+    int seed_prog_on;
+    /* (mu) Called by the watchdog on each of its ticks, outside mu, or NULL:
+     * how a solo's owner prints progress while it waits in a long call. */
+    void (*tick)(pfz__coord_t *c, uint64_t now_us);
+    void *tick_ctx;
 };
 
 /** Runs a fuzzing campaign per the options; returns the exit status. */

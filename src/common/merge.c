@@ -32,6 +32,7 @@
 #include "corpus.h"
 #include "mergectl.h"
 #include "platform.h"
+#include "progress.h"
 #include "sha1.h"
 
 /* Bytes of a crashing input's output shown during a merge. */
@@ -264,6 +265,7 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
     const pfz__options_t *o = g->o;
     pfz__solo_t solo;
     pfz__featset_t seen_e;
+    pfz__progress_t prog;
     char *exe = NULL, msg[320];
     const char **wargv;
     size_t i, capacity = 4096;
@@ -287,12 +289,18 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
         pfz__featset_free(&seen_e);
         return PFZ_EXIT_USAGE;
     }
+    pfz__progress_init(&prog, "merge", "inputs", g->m.first_unprocessed, g->m.nfiles, pfz__now_us());
     for (i = g->m.first_unprocessed; i < g->m.nfiles && code == PFZ_EXIT_OK && !pfz__interrupted(); i++) {
         pfz__mfile_t *f = &g->m.files[i];
         uint8_t *data = NULL;
         size_t len = 0;
-        int readable = pfz__read_file(f->path, &data, &len, g->run_max, pool) == APR_SUCCESS;
+        int readable;
         apr_off_t before = g->ctl_len;
+        uint64_t now = pfz__now_us();
+
+        if (pfz__progress_due(&prog, now))
+            pfz__progress_line(&prog, i, apr_psprintf(pool, "left_out: %d", g->left_out), now);
+        readable = pfz__read_file(f->path, &data, &len, g->run_max, pool) == APR_SUCCESS;
 
         f->started = 1;
         f->size = len;

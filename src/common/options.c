@@ -64,7 +64,7 @@ static const opt_desc_t opts[] = {
     S(exact_artifact_path, NULL, "write the artifact to this path (later findings: P.2, P.3, ...)"),
     S(dict, NULL, "dictionary file (AFL/libFuzzer format)"),
     S(merge_control_file, NULL, "libFuzzer's merge control file: resumes an interrupted merge"),
-    S(plot_data, NULL, "append a time series (time, execs, cov, corpus, crashes) to this file"),
+    S(plot_data, NULL, "append a time series (a # header naming the columns: time, execs, edges, features, corpus, findings, exec/s, ...) to this file; draw it with portfuzz-plot"),
 };
 
 /* libFuzzer flags a runner may pass that have no meaning here. They are

@@ -56,6 +56,7 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
 
     apr_pool_create(&p, NULL); /* our own: pools are not shared between threads */
     while (!pfz__coord_stopping(c)) {
+        void (*tick)(pfz__coord_t *, uint64_t);
         apr_sleep(50000);
         if (pfz__interrupted()) {
             /* Ctrl-C / SIGTERM ends even a call in progress at once (a
@@ -118,7 +119,10 @@ void *APR_THREAD_FUNC pfz__watchdog_main(apr_thread_t *t, void *arg)
             c->peak_rss_mb = peak_mb;
         if (slowest > c->slowest_us)
             c->slowest_us = slowest;
+        tick = c->tick;
         apr_thread_mutex_unlock(c->mu);
+        if (tick != NULL)
+            tick(c, now);
     }
     /* Kills still pending are done by the coordinator's cleanup of every
      * worker, which follows the stop. */
