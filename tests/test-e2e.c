@@ -432,13 +432,7 @@ static const char *artifact_log(const char *path)
  * printed stacks, the second was "a duplicate" of the first). */
 /* ThreadSanitizer delivers a signal only at the thread's next intercepted
  * call, which a target spinning in a loop never makes: no requested stack. */
-#if defined(__SANITIZE_THREAD__)
-#define PFZ_TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define PFZ_TEST_TSAN 1
-#endif
-#endif
+/* (PFZ_TEST_TSAN: tests.h) */
 
 /* Under ThreadSanitizer the crash stacks print differently (its frames have
  * no " in ", and its stack printer called from a signal handler prints

@@ -158,10 +158,14 @@ static void test_reproduce_timeout(void)
     reproduce_finding("tests/targets/kinds", "!HG", f, RE_TIMEOUT,
                       "^ALARM: working on the last Unit", "timeout", 70);
     /* ... with the hung thread's stack (a timeout's crash state is read
-     * from it, as from libFuzzer's alarm handler). */
+     * from it, as from libFuzzer's alarm handler). Not under ThreadSanitizer:
+     * it delivers a signal only at the thread's next intercepted call, which
+     * a spinning target never makes. */
+#ifndef PFZ_TEST_TSAN
     reproduce_finding("tests/targets/kinds", "!HG", f,
                       "stack of the fuzz target's thread \\(timeout\\):$",
                       "^    #[0-9]+ 0x[0-9a-f]+ in pfz_kinds_hang", "timeout", 70);
+#endif
 }
 
 /* Memory past -rss_limit_mb: libFuzzer's out-of-memory report, exit 71. */

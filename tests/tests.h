@@ -63,4 +63,13 @@ pfz_test_run_t pfz_test_run(const char *target, const char *const *args, const c
 const char *pfz_test_scratch(const char *name);
 apr_array_header_t *pfz_test_artifacts(const char *dir, const char *prefix);
 
+/* Defined in a ThreadSanitizer build (gcc or clang). */
+#if defined(__SANITIZE_THREAD__)
+#define PFZ_TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PFZ_TEST_TSAN 1
+#endif
+#endif
+
 #endif
