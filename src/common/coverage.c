@@ -826,3 +826,31 @@ void pfz__cov_print_modules(void)
         fprintf(stderr, "\n");
     }
 }
+
+void pfz__cov_callback_span(uintptr_t *lo, uintptr_t *hi)
+{
+    /* The callbacks called from instrumented code in every basic block or
+     * comparison (a spinning target is mostly inside them). */
+    static void (*const fns[])(void) = {
+        (void (*)(void))__sanitizer_cov_trace_pc_guard,   (void (*)(void))__sanitizer_cov_trace_pc,
+        (void (*)(void))__sanitizer_cov_trace_pc_indir,   (void (*)(void))__sanitizer_cov_stack_depth,
+        (void (*)(void))__sanitizer_cov_load1,            (void (*)(void))__sanitizer_cov_load8,
+        (void (*)(void))__sanitizer_cov_store1,           (void (*)(void))__sanitizer_cov_store8,
+        (void (*)(void))__sanitizer_cov_trace_cmp1,       (void (*)(void))__sanitizer_cov_trace_cmp8,
+        (void (*)(void))__sanitizer_cov_trace_const_cmp1, (void (*)(void))__sanitizer_cov_trace_const_cmp8,
+        (void (*)(void))__sanitizer_cov_trace_cmpf,       (void (*)(void))__sanitizer_cov_trace_cmpd,
+        (void (*)(void))__sanitizer_cov_trace_switch,     (void (*)(void))__sanitizer_cov_trace_div4,
+        (void (*)(void))__sanitizer_cov_trace_div8,       (void (*)(void))__sanitizer_cov_trace_gep,
+    };
+    size_t i;
+
+    *lo = (uintptr_t)fns[0];
+    *hi = (uintptr_t)fns[0];
+    for (i = 1; i < PFZ_ARRAY_LEN(fns); i++) {
+        if ((uintptr_t)fns[i] < *lo)
+            *lo = (uintptr_t)fns[i];
+        if ((uintptr_t)fns[i] > *hi)
+            *hi = (uintptr_t)fns[i];
+    }
+    *hi += 512; /* the last one's body */
+}

@@ -57,6 +57,12 @@ void pfz__cov_set_value_profile(int on);
  * recent comparisons. Never called, or -1: everything is recorded. */
 void pfz__cov_set_running(int on);
 
+/** The span of addresses holding the coverage callbacks the instrumented
+ * code calls (lowest entry point to the highest one plus room for its body):
+ * a stack sampled there is the engine's, not the target's (watchdog stack
+ * requests; see pfz__stack_skip_range). */
+void pfz__cov_callback_span(uintptr_t *lo, uintptr_t *hi);
+
 /** Clears everything recorded by the last execution (counters, maps). */
 void pfz__cov_reset(void);
 

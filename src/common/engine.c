@@ -125,8 +125,13 @@ int pfz__main(int *argc, char ***argv, const pfz__hooks_t *hooks)
     /* A worker is set up (signals, death with the coordinator, no error
      * dialogs, crash reporter) before any code of the target runs,
      * LLVMFuzzerInitialize included. */
-    if (worker)
+    if (worker) {
+        uintptr_t lo, hi;
+
         pfz__worker_process_setup();
+        pfz__cov_callback_span(&lo, &hi);
+        pfz__stack_skip_range(lo, hi);
+    }
     st = pfz__options_parse(&o, *argc, *argv, err, sizeof err, pool);
     for (i = 0; !worker && i < o.nnotes; i++)
         fprintf(stderr, "%s\n", o.notes[i]);

@@ -201,6 +201,14 @@ void pfz__print_stack_here(int skip);
  * target's frames only, as with libFuzzer. NULL: print every frame. */
 void pfz__stack_set_bottom(const void *fn);
 
+/** Worker: a stack the coordinator requests (a timeout, an OOM) is not
+ * sampled while the target's thread runs code in [lo, hi) -- the engine's
+ * coverage callbacks, which a spinning target calls in every iteration --
+ * but a moment later, so that two samples of one hang give the same frames
+ * (Win32, where the frames have no names; POSIX samples in a signal handler
+ * and its frames are named: nothing to do). */
+void pfz__stack_skip_range(uintptr_t lo, uintptr_t hi);
+
 /** Resident memory of this process in bytes. */
 apr_status_t pfz__self_rss(apr_uint64_t *rss_bytes);
 

@@ -392,6 +392,12 @@ void pfz__crash_reports_install(void)
         requests_on = sigaction(PFZ__STACK_SIGNAL, &sa, NULL) == 0;
 }
 
+void pfz__stack_skip_range(uintptr_t lo, uintptr_t hi)
+{
+    (void)lo;
+    (void)hi;
+}
+
 void pfz__print_target_stack(pfz__stack_reason_e why)
 {
     struct timespec ts = {0, 10 * 1000 * 1000};

@@ -1025,15 +1025,39 @@ static void print_frame(unsigned idx, apr_uint64_t pc, int is_return_address, in
     pfz__rl_flush(&b);
 }
 
+static uintptr_t skip_lo, skip_hi;  /* pfz__stack_skip_range (set at start-up) */
+
+void pfz__stack_skip_range(uintptr_t lo, uintptr_t hi)
+{
+    skip_lo = lo;
+    skip_hi = hi;
+}
+
+static int in_skip_range(const CONTEXT *ctx)
+{
+#if defined(__x86_64__) || defined(_M_X64)
+    return ctx->Rip >= skip_lo && ctx->Rip < skip_hi;
+#elif defined(_M_ARM64) || defined(__aarch64__)
+    return ctx->Pc >= skip_lo && ctx->Pc < skip_hi;
+#else
+    (void)ctx;
+    return 0;
+#endif
+}
+
 #define MAX_FRAMES 48
 
-/* Walks the stack described by `start` (a copy) and prints it. */
+/* Walks the stack described by `start` (a copy) and prints it. A sampled
+ * stack (sampled = 1: a stack request) that was taken inside the engine's
+ * coverage callbacks starts at their caller: a spinning target is mostly in
+ * them, and its frames carry no names here, so two samples of one hang would
+ * otherwise differ by that extra frame (see pfz__stack_skip_range). */
 static void print_stack(const CONTEXT *start, ULONG_PTR stack_low, ULONG_PTR stack_high,
-                        int symbols)
+                        int symbols, int sampled)
 {
 #if defined(__x86_64__) || defined(_M_X64)
     CONTEXT ctx = *start;
-    unsigned i;
+    unsigned i, n = 0;
 
     /* Unwind with the image's unwind tables (.pdata), as the system's own
      * exception dispatcher does, starting at the faulting instruction. */
@@ -1042,7 +1066,8 @@ static void print_stack(const CONTEXT *start, ULONG_PTR stack_low, ULONG_PTR sta
         PRUNTIME_FUNCTION fe;
         PVOID handler_data = NULL;
 
-        print_frame(i, ctx.Rip, i > 0, symbols);
+        if (!(sampled && n == 0 && in_skip_range(&ctx)))
+            print_frame(n++, ctx.Rip, i > 0, symbols);
         fe = RtlLookupFunctionEntry(ctx.Rip, &image_base, NULL);
         if (fe == NULL) {
             /* A leaf function: the return address is at the stack pointer. */
@@ -1062,6 +1087,7 @@ static void print_stack(const CONTEXT *start, ULONG_PTR stack_low, ULONG_PTR sta
      * thread's caller chain is not the crash's, so print the PC only). */
     (void)stack_low;
     (void)stack_high;
+    (void)sampled;
 #if defined(_M_ARM64) || defined(__aarch64__)
     print_frame(0, start->Pc, 0, symbols);
 #else
@@ -1159,7 +1185,7 @@ static void report(const crash_report_t *r)
     }
     pfz__rl_flush(&b);
     symbols = load_symbols();
-    print_stack(r->ctx, r->stack_low, r->stack_high, symbols);
+    print_stack(r->ctx, r->stack_low, r->stack_high, symbols, 0);
 }
 
 /* The reporter thread, started by pfz__worker_process_setup: after a stack
@@ -1301,6 +1327,7 @@ static DWORD WINAPI stack_request_main(LPVOID arg)
     char line[512];
     pfz__rawline_t b;
     DWORD w;
+    BOOL have_ctx;
 
     (void)arg;
     w = WaitForMultipleObjects(2, stack_events, FALSE, INFINITE);
@@ -1310,6 +1337,7 @@ static DWORD WINAPI stack_request_main(LPVOID arg)
         return 0;
     memset(&ctx, 0, sizeof(ctx));
     ctx.ContextFlags = CONTEXT_FULL;
+    have_ctx = GetThreadContext(target_thread_handle, &ctx);
     pfz__rl_init(&b, line, sizeof line);
     pfz__rl_str(&b, "==");
     pfz__rl_dec(&b, (unsigned)GetCurrentProcessId());
@@ -1319,8 +1347,8 @@ static DWORD WINAPI stack_request_main(LPVOID arg)
     pfz__rl_str(&b, w == WAIT_OBJECT_0 ? "timeout" : "out of memory");
     pfz__rl_str(&b, "):");
     pfz__rl_flush(&b);
-    if (GetThreadContext(target_thread_handle, &ctx))
-        print_stack(&ctx, target_stack_low, target_stack_high, 0);
+    if (have_ctx)
+        print_stack(&ctx, target_stack_low, target_stack_high, 0, 1);
     InterlockedExchange(&stack_printed, 1);
     return 0; /* the target's thread stays suspended: the kill follows */
 }
@@ -1439,7 +1467,7 @@ void pfz__print_stack_here(int skip)
     (void)skip; /* the printer starts at the caller of RtlCaptureContext */
     RtlCaptureContext(&ctx);
     current_stack_bounds(&low, &high);
-    print_stack(&ctx, low, high, 0);
+    print_stack(&ctx, low, high, 0, 0);
 }
 
 /* The Win32 stack printer shows every frame (it has no cut yet). */
