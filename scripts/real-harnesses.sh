@@ -112,8 +112,10 @@ fuzz() {
     rc=$?
   runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$dir/out.txt" | tail -n1)
   cov=$(grep -o 'cov: [0-9]*' "$dir/out.txt" | tail -n1 | cut -d' ' -f2)
+  # Exit 77 is a finding in the project; the engine's own errors never pass.
   if { [ "$rc" != 0 ] && [ "$rc" != 77 ]; } || [ "${runs:-0}" -le 0 ] || [ "${cov:-0}" -lt 100 ] ||
-    grep -q 'no coverage instrumentation' "$dir/out.txt"; then
+    grep -q 'no coverage instrumentation' "$dir/out.txt" ||
+    grep -qE '^(==[0-9]+== )?ERROR: portfuzz|ended outside the fuzz target' "$dir/out.txt"; then
     tail -40 "$dir/out.txt" >&2
     pfz_die "$name: the fuzzer did not run as expected (exit $rc, ${runs:-no} runs, cov ${cov:-none})"
   fi

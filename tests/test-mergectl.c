@@ -96,6 +96,7 @@ static void test_parse_rejects(void)
         char err[256];
         apr_status_t st = parse(&m, bad[i][0], err);
         CU_ASSERT_EQUAL(st, PFZ_EFORMAT);
+        CU_ASSERT(st != PFZ_EFORMAT || strncmp(err, bad[i][1], strlen(bad[i][1])) == 0);
         if (st != PFZ_EFORMAT || strncmp(err, bad[i][1], strlen(bad[i][1])) != 0)
             fprintf(stderr, "case %u: status %d, err '%s', want '%s...'\n", (unsigned)i, st, err, bad[i][1]);
         if (st == APR_SUCCESS)
