@@ -59,6 +59,17 @@ CU_pSuite pfz_test_suite(const char *name)
     return s;
 }
 
+int pfz_test_spawn_refused(int attempt, apr_status_t st)
+{
+    char msg[160];
+
+    if (attempt >= 5)
+        return 0;
+    fprintf(stderr, "(spawn refused: %s; retrying) ", apr_strerror(st, msg, sizeof msg));
+    apr_sleep((apr_interval_time_t)50000 << (attempt - 1));
+    return 1;
+}
+
 const char *pfz_test_target(const char *rel)
 {
     return apr_pstrcat(pfz_test_pool, PFZ_BUILDDIR, "/", rel, PFZ_EXEEXT, NULL);

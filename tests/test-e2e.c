@@ -137,19 +137,13 @@ static run_t run_target(const char *target, const char *const *args, const char 
     }
     apr_procattr_cmdtype_set(attr, APR_PROGRAM_ENV);
     {
-        /* Wine under load sometimes refuses a CreateProcess (error 1359):
-         * retried with a doubling pause, as the stress test does; a refusal
-         * that persists still fails the test, naming the error. */
+        /* A refusal that persists still fails the test, naming the error. */
         apr_status_t cst;
-        apr_interval_time_t pause = 50000;
-        char msg[120];
 
-        for (i = 0; (cst = apr_proc_create(&proc, target, argv, NULL, attr, pfz_test_pool)) !=
-                        APR_SUCCESS && i < 5;
-             i++, pause *= 2) {
-            fprintf(stderr, "(spawn refused: %s; retrying) ", apr_strerror(cst, msg, sizeof msg));
-            apr_sleep(pause);
-        }
+        for (i = 1; (cst = apr_proc_create(&proc, target, argv, NULL, attr, pfz_test_pool)) !=
+                        APR_SUCCESS && pfz_test_spawn_refused(i, cst);
+             i++)
+            ;
         CU_ASSERT_EQUAL_FATAL(cst, APR_SUCCESS);
     }
     for (i = 0; env != NULL && env[i] != NULL; i++) {

@@ -722,9 +722,12 @@ static void run_check_child(apr_pool_t *pool, char *err, apr_size_t errlen)
     const char *what = NULL;
 
     err[0] = '\0';
-    if ((st = start_child(&c, "check", NULL, pool)) != APR_SUCCESS) {
-        what = "start_child";
-        goto done;
+    for (i = 1; (st = start_child(&c, "check", NULL, pool)) != APR_SUCCESS; i++) {
+        stop_child(&c);
+        if (!pfz_test_spawn_refused(i, st)) {
+            what = "start_child";
+            goto done;
+        }
     }
 #ifdef __linux__
     if ((what = check_parent_cloexec(&c)) != NULL)

@@ -44,6 +44,13 @@ CU_pSuite pfz_test_suite(const char *name);
 struct pfz__worker;
 struct pfz__worker *pfz_test_new_worker(apr_pool_t *p, int id);
 
+/* After a spawn the OS refused (status st, attempt 1, 2, ...): says so on
+ * stderr, pauses 50, 100, 200, ... ms and returns 1 while another attempt is
+ * due (5 in all), as the coordinator's start_worker does. Wine under load
+ * refuses a CreateProcess now and then (error 1359); a refusal that
+ * persists still fails the caller. */
+int pfz_test_spawn_refused(int attempt, apr_status_t st);
+
 /* Path of a built target under the build directory, e.g. "tests/targets/kinds". */
 const char *pfz_test_target(const char *rel);
 
