@@ -2,7 +2,7 @@
 # bench/run.sh [--quick] [--skip-build] -- portfuzz vs libFuzzer vs AFL++.
 #
 # Installs what it needs (apt-get, idempotent), builds portfuzz out of tree in
-# bench/_build/portfuzz, fetches zlib with `apt-get source zlib`, builds every
+# bench/_build/portfuzz, fetches zlib's Debian source package (the newest version the archive serves), builds every
 # target for portfuzz (clang -fsanitize=fuzzer-no-link + libportfuzz.a),
 # libFuzzer (clang -fsanitize=fuzzer) and AFL++ (afl-clang-fast, persistent
 # mode with shared-memory input via bench/afl_driver.c; plus a CMPLOG build),
@@ -82,21 +82,6 @@ if ! ls "$CLANG_RES"/lib/*/libclang_rt.fuzzer*-x86_64.a >/dev/null 2>&1 &&
     die "clang at $(command -v clang) has no libFuzzer runtime in $CLANG_RES (install libfuzzer-<ver>-dev for it)"
 fi
 
-# deb-src entries so that `apt-get source zlib` works (same file the Windows
-# deps script adds: a deb-src twin of debian.sources)
-SRC_LIST=/etc/apt/sources.list.d/portfuzz-src.sources
-has_zlib_src() { local out; out=$(apt-cache showsrc zlib 2>/dev/null || true); grep -qx 'Package: zlib' <<<"$out"; }
-if [[ ! -d $(ls -d "$B"/src/zlib-*/ 2>/dev/null | head -1 || echo /nonexistent) ]] && ! has_zlib_src; then
-    if [[ ! -e $SRC_LIST && -f /etc/apt/sources.list.d/debian.sources ]]; then
-        log "adding deb-src entries: $SRC_LIST"
-        { echo "# Added by portfuzz bench/run.sh (for apt-get source)"
-          sed -E 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources
-        } | "${SUDO[@]}" tee "$SRC_LIST" >/dev/null
-    fi
-    APT_UPDATED=0
-    apt_update_once
-fi
-
 mkdir -p "$B"
 if [[ $SKIP_BUILD == 0 ]]; then
     # ---- portfuzz, out of tree ------------------------------------------------
@@ -119,9 +104,15 @@ if [[ $SKIP_BUILD == 0 ]]; then
     mkdir -p "$B/src"
     ZSRC=$(ls -d "$B"/src/zlib-*/ 2>/dev/null | head -1 || true)
     if [[ -z $ZSRC || ! -f $ZSRC/inflate.c ]]; then
+        # scripts/lib.sh's fetch falls back to an older version when the
+        # archive no longer serves the newest (a security update's source)
         log "apt-get source zlib"
-        (cd "$B/src" && apt-get source -qq zlib >/dev/null 2>&1) || die "apt-get source zlib failed"
-        ZSRC=$(ls -d "$B"/src/zlib-*/ | head -1)
+        ZDSC=$(source "$REPO/scripts/lib.sh" && pfz_apt_source zlib "$B/src/dl") ||
+            die "could not fetch zlib's source package (see above)"
+        rm -rf "$B/src/zlib-src"
+        dpkg-source -x "$ZDSC" "$B/src/zlib-src" >"$B/src/unpack.log" 2>&1 ||
+            { tail -20 "$B/src/unpack.log" >&2; die "dpkg-source -x $ZDSC failed"; }
+        ZSRC=$B/src/zlib-src
     fi
     ZSRC=${ZSRC%/}
     ZFILES=(adler32 crc32 inffast inflate inftrees zutil)

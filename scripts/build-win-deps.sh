@@ -70,21 +70,10 @@ if is_up_to_date; then
 fi
 
 # ---- tools ------------------------------------------------------------------
-export DEBIAN_FRONTEND=noninteractive
-SUDO=()
-if [[ $EUID -ne 0 ]]; then
-    command -v sudo >/dev/null || die "not root and no sudo: cannot run apt-get"
-    SUDO=(sudo -n)
-fi
-
-APT_UPDATED=0
-apt_update_once() {
-    if [[ $APT_UPDATED == 0 ]]; then
-        log "apt-get update"
-        "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq || die "apt-get update failed"
-        APT_UPDATED=1
-    fi
-}
+# scripts/lib.sh: apt-get installs (waiting for another apt run's lock) and
+# the source-package fetch that falls back to older versions.
+# shellcheck source=lib.sh
+source "$(dirname "$SELF")/lib.sh"
 
 # command -> Debian package that provides it
 declare -A TOOL_PKG=(
@@ -102,44 +91,7 @@ missing=()
 for tool in "${!TOOL_PKG[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("${TOOL_PKG[$tool]}")
 done
-if ((${#missing[@]})); then
-    apt_update_once
-    log "installing: ${missing[*]}"
-    "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-        die "apt-get install ${missing[*]} failed"
-fi
-
-# deb-src entries, so that `apt-get source` works.
-SRC_LIST=/etc/apt/sources.list.d/portfuzz-src.sources
-has_sources() {
-    local pkg
-    for pkg in apr cunit; do
-        apt-cache showsrc "$pkg" 2>/dev/null | grep -qx "Package: $pkg" || return 1
-    done
-}
-deb_src_configured() {
-    grep -rqsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' \
-        /etc/apt/sources.list /etc/apt/sources.list.d/
-}
-add_deb_src() {
-    log "adding deb-src entries: $SRC_LIST"
-    [[ -f /etc/apt/sources.list.d/debian.sources ]] ||
-        die "no /etc/apt/sources.list.d/debian.sources to derive deb-src entries from; add a deb-src line for Debian main yourself"
-    # Same URIs/suites/components/keys as the binary entries, deb822 format.
-    { echo "# Added by portfuzz scripts/build-win-deps.sh (for apt-get source)"
-      sed -E 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources
-    } | "${SUDO[@]}" tee "$SRC_LIST" >/dev/null
-    APT_UPDATED=0
-}
-if ! has_sources; then
-    deb_src_configured || add_deb_src
-    apt_update_once
-    if ! has_sources && [[ ! -e $SRC_LIST ]]; then
-        add_deb_src
-        apt_update_once
-    fi
-    has_sources || die "apt-get cannot find the source packages apr and cunit (check the deb-src entries under /etc/apt)"
-fi
+((${#missing[@]} == 0)) || pfz_apt "${missing[@]}"
 
 # ---- serialise concurrent runs; re-check after waiting --------------------------
 mkdir -p "$(dirname "$PREFIX")"
@@ -178,20 +130,15 @@ run_step() {
 
 # ---- sources ------------------------------------------------------------------
 cd "$BUILD"
-# Sandbox user root: the download directory is private to us (no _apt warning).
-run_step fetch-sources apt-get -o APT::Sandbox::User=root source --download-only apr cunit
-shopt -s nullglob
-dscs=(./*.dsc)
-APR_DSC=(apr_"$APR_VERSION"-*.dsc)
-CUNIT_DSC=(cunit_"$CUNIT_VERSION"-*.dsc)
-shopt -u nullglob
-((${#APR_DSC[@]} == 1)) || die "expected Debian's apr $APR_VERSION source, got: ${dscs[*]}"
-((${#CUNIT_DSC[@]} == 1)) || die "expected Debian's cunit $CUNIT_VERSION source, got: ${dscs[*]}"
-APR_DEB=$(sed -n 's/^Version: //p' "${APR_DSC[0]}")
-CUNIT_DEB=$(sed -n 's/^Version: //p' "${CUNIT_DSC[0]}")
+# The newest Debian revision of each upstream release the archive serves.
+log "fetch-sources ..."
+APR_DSC=$(pfz_apt_source apr "$BUILD/dl" "$APR_VERSION") || die "no source of apr $APR_VERSION"
+CUNIT_DSC=$(pfz_apt_source cunit "$BUILD/dl" "$CUNIT_VERSION") || die "no source of cunit $CUNIT_VERSION"
+APR_DEB=$(sed -n 's/^Version: //p' "$APR_DSC")
+CUNIT_DEB=$(sed -n 's/^Version: //p' "$CUNIT_DSC")
 # dpkg-source -x applies Debian's patches (e.g. the CVE-2023-49582 fix).
-run_step unpack-apr dpkg-source -x "${APR_DSC[0]}" apr-src
-run_step unpack-cunit dpkg-source -x "${CUNIT_DSC[0]}" cunit-src
+run_step unpack-apr dpkg-source -x "$APR_DSC" apr-src
+run_step unpack-cunit dpkg-source -x "$CUNIT_DSC" cunit-src
 
 # ---- APR: our patches for a mingw-w64 static build ------------------------------
 # 1. gen_test_char must run on the build machine: build it with the host cc

@@ -44,23 +44,80 @@ pfz_apt() {
 
 # pfz_deb_src PKG: makes `apt-get source PKG` possible. When apt knows no
 # source of PKG: adds deb-src twins of the deb822 entries of debian.sources
-# (if no deb-src entry exists at all) and updates the package lists.
+# (when no deb-src entry exists, or the existing ones do not list PKG) and
+# updates the package lists.
 pfz_deb_src() {
   local list=/etc/apt/sources.list.d/portfuzz-src.sources
-  apt-cache showsrc "$1" 2>/dev/null | grep -x "Package: $1" >/dev/null && return 0
+  pfz_has_src "$1" && return 0
   pfz_need_root "update apt's lists for the source package $1"
-  if ! grep -rqsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' \
-      /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  if [ ! -e "$list" ] && { ! pfz_deb_src_configured || { pfz_apt_get update -q >/dev/null &&
+                                                        ! pfz_has_src "$1"; }; }; then
     [ -f /etc/apt/sources.list.d/debian.sources ] ||
-      pfz_die "no deb-src entry and no /etc/apt/sources.list.d/debian.sources to derive one from: add a deb-src line for Debian main"
+      pfz_die "apt knows no source package $1 and there is no /etc/apt/sources.list.d/debian.sources to derive deb-src entries from: add a deb-src line for Debian main"
     pfz_say "adding deb-src entries: $list"
     { echo "# Added by portfuzz scripts/lib.sh (for apt-get source)"
       sed -E 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources
     } | $SUDO tee "$list" >/dev/null
   fi
   pfz_apt_get update -q >/dev/null || pfz_die "apt-get update failed"
-  apt-cache showsrc "$1" 2>/dev/null | grep -x "Package: $1" >/dev/null ||
+  pfz_has_src "$1" ||
     pfz_die "apt knows no source package $1 (check the deb-src entries under /etc/apt)"
+}
+pfz_has_src() { apt-cache showsrc "$1" 2>/dev/null | grep -x "Package: $1" >/dev/null; }
+pfz_deb_src_configured() {
+  grep -rqsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' \
+    /etc/apt/sources.list /etc/apt/sources.list.d/
+}
+
+# pfz_apt_source PKG DIR [UPSTREAM]: downloads the source package PKG (its
+# .dsc and tarballs, not unpacked) into DIR and echoes the .dsc's path. The
+# archive may no longer serve the newest version apt lists (a security
+# update's source answers 404 on some mirrors): every version
+# `apt-cache showsrc` lists is tried, newest first, each in a scratch
+# directory so a half-fetched one leaves nothing behind. UPSTREAM (e.g.
+# 1.7.2) limits the versions to that upstream release. Dies naming the
+# versions tried and the last apt-get output.
+pfz_apt_source() {
+  local pkg=$1 dir=$2 want=${3:-} v vs=() sorted=() i j tmp log tried=
+  pfz_deb_src "$pkg"
+  mkdir -p "$dir" || pfz_die "cannot create $dir"
+  for v in $(apt-cache showsrc "$pkg" | sed -n 's/^Version: //p' | sort -u); do
+    if [ -n "$want" ]; then
+      local up=${v#*:}
+      up=${up%-*}
+      case $up in "$want" | "$want"[-.+~]*) ;; *) continue ;; esac
+    fi
+    vs+=("$v")
+  done
+  # newest first, in dpkg's order (sort -V is not dpkg's)
+  for v in "${vs[@]}"; do
+    for ((i = 0; i < ${#sorted[@]}; i++)); do
+      dpkg --compare-versions "$v" gt "${sorted[$i]}" && break
+    done
+    sorted=("${sorted[@]:0:$i}" "$v" "${sorted[@]:$i}")
+  done
+  [ ${#sorted[@]} -gt 0 ] ||
+    pfz_die "apt lists no source of $pkg${want:+ $want} (apt-cache showsrc $pkg)"
+  log=$(mktemp "${TMPDIR:-/tmp}/portfuzz-src-$pkg.XXXXXX")
+  for v in "${sorted[@]}"; do
+    tmp=$(mktemp -d "$dir/.fetch.XXXXXX")
+    # Sandbox user root: the scratch directory is ours (no _apt warning).
+    if (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root source --download-only \
+          "$pkg=$v") >"$log" 2>&1; then
+      j=$(ls "$tmp"/*.dsc 2>/dev/null | head -n1 || true)
+      if [ -n "$j" ]; then
+        mv "$tmp"/* "$dir"/ && rmdir "$tmp" && rm -f "$log" &&
+          echo "$dir/$(basename "$j")" && return 0
+        pfz_die "cannot move the source of $pkg $v into $dir"
+      fi
+    fi
+    rm -rf "$tmp"
+    tried="$tried $v"
+    pfz_say "$pkg $v: source not downloadable; trying an older version"
+  done
+  tail -n 20 "$log" >&2
+  rm -f "$log"
+  pfz_die "apt-get source $pkg failed for every version apt lists:$tried (output of the last attempt above)"
 }
 
 # The build needs: a C compiler, autotools, pkg-config, APR and CUnit; clang and

@@ -56,21 +56,12 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/portfuzz-real.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 # unpack PKG MODE: the patched source of PKG, unpacked for MODE; echoes its
-# directory. Downloads once; when the newest version cannot be fetched (an
-# archive that moved on), the older versions apt knows are tried.
+# directory. Downloads once (pfz_apt_source: when the newest version cannot
+# be fetched, the older versions apt knows are tried).
 unpack() {
   local pkg=$1 mode=$2 dsc ver
   dsc=$(ls "$CACHE/dl/${pkg}_"*.dsc 2>/dev/null | head -n1 || true)
-  if [ -z "$dsc" ]; then
-    pfz_deb_src "$pkg"
-    for ver in $(apt-cache showsrc "$pkg" | sed -n 's/^Version: //p'); do
-      (cd "$CACHE/dl" && apt-get -q -o APT::Sandbox::User=root source --download-only \
-        "$pkg=$ver" >"$WORK/fetch-$pkg.log" 2>&1) && break
-      say "$pkg $ver could not be fetched; trying an older version"
-    done
-    dsc=$(ls "$CACHE/dl/${pkg}_"*.dsc 2>/dev/null | head -n1 || true)
-    [ -n "$dsc" ] || { cat "$WORK/fetch-$pkg.log" >&2; pfz_die "apt-get source $pkg failed"; }
-  fi
+  [ -n "$dsc" ] || dsc=$(pfz_apt_source "$pkg" "$CACHE/dl") || exit 1
   ver=$(sed -n 's/^Version: //p' "$dsc")
   local dir="$CACHE/$mode/$pkg-$ver"
   if [ ! -d "$dir" ]; then
