@@ -17,6 +17,10 @@ quick=0
 pfz_install_build_deps
 B=${PFZ_BUILD_ROOT:-$PFZ_TOP/build}
 t0=$(date +%s)
+# Campaigns started by the tests run every corpus input: none takes its
+# features from a cache an earlier test or run filled (the cache's own tests
+# name theirs with -feature_cache=DIR).
+export PORTFUZZ_FEATURE_CACHE=0
 
 run_check() { # DIR LABEL [env...]
   local dir=$1 label=$2; shift 2

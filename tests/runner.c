@@ -704,6 +704,11 @@ int main(int argc, char **argv)
     pfz_test_self = self;
     if (child != NULL && *child)
         return run_child(child);
+    /* Every campaign a test starts runs its corpus inputs: none may take
+     * them from the feature cache an earlier test (or run) filled, or what
+     * a test sees would depend on what ran before. The feature cache's own
+     * tests name their cache with -feature_cache=DIR. */
+    apr_env_set("PORTFUZZ_FEATURE_CACHE", "0", pfz_test_pool);
     if (argc > 1 && strncmp(argv[1], "--result=", 9) == 0) {
         /* A suite child of an isolating runner: in a process group of its
          * own (so that a timeout kills what it started), dying with the

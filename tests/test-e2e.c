@@ -109,6 +109,7 @@ static run_t run_target(const char *target, const char *const *args, const char 
         argv[n++] = args[i];
     argv[n] = NULL;
     n = 0;
+    envp[n++] = "PORTFUZZ_FEATURE_CACHE=0"; /* first: it wins over a later one (see main) */
     for (i = 0; environ[i] != NULL && n < 48; i++)
         envp[n++] = environ[i];
     for (i = 0; env != NULL && env[i] != NULL && n < 63; i++)
@@ -888,6 +889,125 @@ static void test_reload(void)
     CU_ASSERT_EQUAL(r.code, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "-reload: 1 new file(s)"));
     show_on_failure(r.code == 0 && strstr(r.out, "-reload: 1 new file(s)") != NULL, &r);
+}
+
+/* "cov: N ft: M" of the run's INITED line, or "" */
+static const char *inited_cov(const char *out)
+{
+    const char *p = strstr(out, "INITED cov: "), *e;
+
+    if (p == NULL)
+        return "";
+    p += 7;
+    e = strstr(p, " corp:");
+    return e != NULL ? apr_pstrmemdup(pfz_test_pool, p, (apr_size_t)(e - p)) : "";
+}
+
+/* 1 when the run took all its corpus inputs from the feature cache */
+static int all_cached(const char *out)
+{
+    const char *p = strstr(out, "INFO: portfuzz: ");
+    int hits, total;
+
+    for (; p != NULL; p = strstr(p + 1, "INFO: portfuzz: "))
+        if (sscanf(p, "INFO: portfuzz: %d of %d corpus inputs ran before", &hits, &total) == 2)
+            return hits == total && hits > 0;
+    return 0;
+}
+
+/* The feature cache: a campaign restarted on the same corpus with the same
+ * binary takes the features of inputs that ran before from the cache (same
+ * coverage at INITED, no run); -runs=0 runs them all; a crashing input is
+ * never cached, so it is found again; a damaged cache loses only its
+ * damaged tail; another -use_value_profile is another cache. */
+static void test_feature_cache(void)
+{
+    const char *dir = scratch("fcache");
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *cache = apr_pstrcat(pfz_test_pool, dir, "/cache", NULL);
+    const char *fc = apr_pstrcat(pfz_test_pool, "-feature_cache=", cache, NULL);
+    const char *ap = apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL);
+    const char *record[] = {"-workers=2", "-runs=0", fc, corpus, NULL};
+    /* Fuzzing writes what it finds into the first directory: a fresh one
+     * each time (out), so that the corpus stays what was cached. */
+    const char *again[] = {"-workers=2", "-runs=200", "-seed=3", fc, ap, "out", corpus, NULL};
+    const char *vp[] = {"-workers=2", "-runs=200", "-seed=3", "-use_value_profile=1", fc, ap,
+                        "out", corpus, NULL};
+    int outs = 0;
+    const char *target = pfz_test_target("tests/targets/crash_on_input");
+    const char *first_cov;
+    apr_array_header_t *files;
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_off_t damaged;
+    apr_size_t w = 7;
+    run_t r;
+    int ok;
+
+    apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool);
+    put(corpus, "a", "F");
+    put(corpus, "b", "FU");
+    put(corpus, "c", "FUZ");
+    put(corpus, "d", "xyz");
+    /* 1. every input runs (-runs=0) and is recorded */
+    r = run_target(target, record, NULL, dir, 0, NULL);
+    first_cov = inited_cov(r.out);
+    ok = r.code == 0 && *first_cov != '\0' && strstr(r.out, "ran before") == NULL;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    files = apr_array_make(pfz_test_pool, 4, sizeof(const char *));
+    CU_ASSERT_EQUAL_FATAL(pfz__list_files_for_test(files, cache), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(files->nelts, 1);
+    /* 2. a restart takes them all from the cache, with the same coverage */
+    again[5] = apr_psprintf(pfz_test_pool, "%s/out%d", dir, ++outs);
+    r = run_target(target, again, NULL, dir, 0, NULL);
+    ok = r.code == 0 && all_cached(r.out) && strcmp(inited_cov(r.out), first_cov) == 0;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    /* 3. -runs=0 runs every input even so */
+    r = run_target(target, record, NULL, dir, 0, NULL);
+    ok = r.code == 0 && strstr(r.out, "ran before") == NULL &&
+         strcmp(inited_cov(r.out), first_cov) == 0;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    /* 4. a crashing input is never cached: found at every start */
+    put(corpus, "e", "FUZZ!");
+    again[5] = apr_psprintf(pfz_test_pool, "%s/out%d", dir, ++outs);
+    r = run_target(target, again, NULL, dir, 0, NULL);
+    ok = r.code == 77 && artifacts(dir, "crash-")->nelts == 1 && strstr(r.out, "ran before") &&
+         !all_cached(r.out);
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    apr_file_remove(apr_pstrcat(pfz_test_pool, corpus, "/e", NULL), pfz_test_pool);
+    /* 5. a damaged tail (a killed writer, a full disk) is dropped, once */
+    CU_ASSERT_EQUAL_FATAL(apr_stat(&fi, APR_ARRAY_IDX(files, 0, const char *), APR_FINFO_SIZE,
+                                   pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(apr_file_open(&f, APR_ARRAY_IDX(files, 0, const char *),
+                                        APR_FOPEN_WRITE | APR_FOPEN_APPEND | APR_FOPEN_BINARY, 0,
+                                        pfz_test_pool), APR_SUCCESS);
+    apr_file_write(f, "garbage", &w);
+    apr_file_close(f);
+    damaged = fi.size;
+    again[5] = apr_psprintf(pfz_test_pool, "%s/out%d", dir, ++outs);
+    r = run_target(target, again, NULL, dir, 0, NULL);
+    ok = r.code == 0 && strstr(r.out, "is damaged after") != NULL && all_cached(r.out) &&
+         strcmp(inited_cov(r.out), first_cov) == 0;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    CU_ASSERT_EQUAL(apr_stat(&fi, APR_ARRAY_IDX(files, 0, const char *), APR_FINFO_SIZE,
+                             pfz_test_pool), APR_SUCCESS);
+    CU_ASSERT(fi.size == damaged);
+    again[5] = apr_psprintf(pfz_test_pool, "%s/out%d", dir, ++outs);
+    r = run_target(target, again, NULL, dir, 0, NULL);
+    ok = r.code == 0 && strstr(r.out, "is damaged") == NULL && all_cached(r.out);
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    /* 6. other options that change the features: another cache */
+    vp[6] = apr_psprintf(pfz_test_pool, "%s/out%d", dir, ++outs);
+    r = run_target(target, vp, NULL, dir, 0, NULL);
+    ok = r.code == 0 && strstr(r.out, "ran before") == NULL;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
 }
 
 /* Coverage-guided discovery: each planted bug must be found within the cap. */
@@ -2140,6 +2260,7 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_merge);
     PFZ_TEST_ADD(s, test_dict_and_plot);
     PFZ_TEST_ADD(s, test_reload);
+    PFZ_TEST_ADD(s, test_feature_cache);
     PFZ_TEST_ADD(s, test_minimize_file);
     PFZ_TEST_ADD(s, test_keep_going_every_kind);
     PFZ_TEST_ADD(s, test_interrupt_keeps_findings);

@@ -5,10 +5,13 @@
 
 #include <apr_env.h>
 #include <apr_file_info.h>
+#include <apr_strings.h>
 #include <apr_time.h>
 #include <CUnit/CUnit.h>
 
 #include "tests.h"
+#include "artifact.h"
+#include "featcache.h"
 #include "platform.h"
 #include "progress.h"
 #include "rawline.h"
@@ -170,6 +173,85 @@ static void test_progress(void)
     apr_pool_destroy(pool);
 }
 
+/* The feature cache file: records survive a reopen (features, the rejected
+ * flag), an input is recorded once, a file of another kind or a damaged tail
+ * is started afresh / cut off, another variant is another file, and the
+ * default place follows PORTFUZZ_FEATURE_CACHE. */
+static void test_feature_cache_file(void)
+{
+    apr_pool_t *pool;
+    pfz__featcache_t *fc;
+    const uint32_t f1[] = {7, 8, 9, 0xFFFFFFFFu}, *got;
+    const char *dir, *path;
+    size_t n;
+    int rej;
+    apr_file_t *f;
+    apr_finfo_t fi, fi2;
+    apr_size_t w;
+
+    apr_pool_create(&pool, pfz_test_pool);
+    dir = apr_psprintf(pool, "%s/tests/fcache-unit-%" APR_TIME_T_FMT, PFZ_BUILDDIR, apr_time_now());
+    CU_ASSERT_EQUAL_FATAL(pfz__featcache_open(&fc, dir, pfz_test_self, "v=1", pool), APR_SUCCESS);
+    path = apr_pstrdup(pool, pfz__featcache_path(fc));
+    CU_ASSERT_EQUAL(pfz__featcache_count(fc), 0);
+    pfz__featcache_put(fc, (const uint8_t *)"abc", 3, f1, 4, 0);
+    pfz__featcache_put(fc, (const uint8_t *)"abc", 3, f1, 4, 0); /* once is enough */
+    pfz__featcache_put(fc, (const uint8_t *)"", 0, NULL, 0, 1);
+    CU_ASSERT_EQUAL(pfz__featcache_count(fc), 2);
+    CU_ASSERT(!pfz__featcache_get(fc, (const uint8_t *)"abc", 3, &got, &n, &rej)); /* next run */
+    pfz__featcache_close(fc);
+    CU_ASSERT_EQUAL(apr_stat(&fi, path, APR_FINFO_SIZE, pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(fi.size, 20 + (28 + 16) + 28);
+
+    CU_ASSERT_EQUAL_FATAL(pfz__featcache_open(&fc, dir, pfz_test_self, "v=1", pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__featcache_count(fc), 2);
+    CU_ASSERT_FATAL(pfz__featcache_get(fc, (const uint8_t *)"abc", 3, &got, &n, &rej));
+    CU_ASSERT(n == 4 && !rej && memcmp(got, f1, sizeof f1) == 0);
+    CU_ASSERT(pfz__featcache_get(fc, (const uint8_t *)"", 0, &got, &n, &rej) && n == 0 && rej);
+    CU_ASSERT(!pfz__featcache_get(fc, (const uint8_t *)"abd", 3, &got, &n, &rej));
+    pfz__featcache_close(fc);
+
+    /* half a record (a writer killed mid-write): cut off at the next open */
+    CU_ASSERT_EQUAL_FATAL(apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_APPEND |
+                                        APR_FOPEN_BINARY, 0, pool), APR_SUCCESS);
+    w = 30;
+    apr_file_write(f, "0123456789012345678901234567890", &w);
+    apr_file_close(f);
+    CU_ASSERT_EQUAL_FATAL(pfz__featcache_open(&fc, dir, pfz_test_self, "v=1", pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__featcache_count(fc), 2);
+    CU_ASSERT_EQUAL(apr_stat(&fi2, path, APR_FINFO_SIZE, pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(fi2.size, fi.size);
+    pfz__featcache_close(fc);
+
+    /* another variant: another file, empty */
+    CU_ASSERT_EQUAL_FATAL(pfz__featcache_open(&fc, dir, pfz_test_self, "v=2", pool), APR_SUCCESS);
+    CU_ASSERT_STRING_NOT_EQUAL(pfz__featcache_path(fc), path);
+    CU_ASSERT_EQUAL(pfz__featcache_count(fc), 0);
+    pfz__featcache_close(fc);
+
+    /* not a cache file: started afresh */
+    CU_ASSERT_EQUAL(pfz__write_atomic(path, "not a cache file at all, no", 27, pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(pfz__featcache_open(&fc, dir, pfz_test_self, "v=1", pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__featcache_count(fc), 0);
+    pfz__featcache_put(fc, (const uint8_t *)"abc", 3, f1, 2, 0);
+    pfz__featcache_close(fc);
+    CU_ASSERT_EQUAL_FATAL(pfz__featcache_open(&fc, dir, pfz_test_self, "v=1", pool), APR_SUCCESS);
+    CU_ASSERT(pfz__featcache_get(fc, (const uint8_t *)"abc", 3, &got, &n, &rej) && n == 2);
+    pfz__featcache_close(fc);
+
+    /* a missing executable: an error, no cache */
+    CU_ASSERT_NOT_EQUAL(pfz__featcache_open(&fc, dir, apr_pstrcat(pool, dir, "/nope", NULL), "v",
+                                            pool), APR_SUCCESS);
+    CU_ASSERT_PTR_NULL(fc);
+
+    apr_env_set("PORTFUZZ_FEATURE_CACHE", "0", pool);
+    CU_ASSERT_PTR_NULL(pfz__featcache_default_dir(pool));
+    apr_env_set("PORTFUZZ_FEATURE_CACHE", dir, pool);
+    CU_ASSERT_STRING_EQUAL(pfz__featcache_default_dir(pool), dir);
+    apr_env_set("PORTFUZZ_FEATURE_CACHE", "0", pool); /* as the runner has it */
+    apr_pool_destroy(pool);
+}
+
 void pfz_test_register_misc(void)
 {
     CU_pSuite s = pfz_test_suite("misc");
@@ -181,4 +263,5 @@ void pfz_test_register_misc(void)
     PFZ_TEST_ADD(s, test_interrupt);
     PFZ_TEST_ADD(s, test_rawline);
     PFZ_TEST_ADD(s, test_progress);
+    PFZ_TEST_ADD(s, test_feature_cache_file);
 }

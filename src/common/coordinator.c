@@ -12,6 +12,7 @@
 #include "artifact.h"
 #include "coordinator.h"
 #include "coverage.h"
+#include "featcache.h"
 #include "platform.h"
 #include "progress.h"
 #include "report.h"
@@ -616,6 +617,12 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
                 reduce(c, s->res.reply.entry, s->res.input, s->res.input_size);
         }
         apr_thread_mutex_unlock(c->mu);
+        /* A corpus input that ran through: a restart need not run it again.
+         * Our own copy of it is the key, never the worker's region. */
+        if (seed_idx >= 0 && c->fc != NULL &&
+            (s->res.reply.status == PFZ__RS_OK || s->res.reply.status == PFZ__RS_REJECTED))
+            pfz__featcache_put(c->fc, a.value.data, a.value.size, s->res.reply.features.v,
+                               s->res.reply.features.n, s->res.reply.status == PFZ__RS_REJECTED);
     }
     apr_thread_mutex_lock(c->mu);
     c->runs_reserved -= reserved;
@@ -680,6 +687,64 @@ static void load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
             in->size = c->max_len && len > c->max_len ? c->max_len : len;
         }
     }
+}
+
+/* Opens the feature cache (-feature_cache, else the default place). A cache
+ * that cannot be opened only costs time: every corpus input runs. */
+static void open_feature_cache(pfz__coord_t *c, const char *exe, apr_pool_t *p)
+{
+    const char *dir = c->o->feature_cache;
+    apr_status_t st;
+    char msg[128];
+
+    if (dir == NULL)
+        dir = pfz__featcache_default_dir(p);
+    else if (*dir == '\0' || strcmp(dir, "0") == 0)
+        dir = NULL;
+    if (dir == NULL)
+        return;
+    st = pfz__featcache_open(&c->fc, dir, exe,
+                             apr_psprintf(p, "use_value_profile=%d counters=%zu",
+                                          (int)c->o->use_value_profile, pfz__cov_counters()),
+                             c->pool);
+    if (st != APR_SUCCESS)
+        pfz__log("WARNING: cannot use the feature cache in '%s': %s; every corpus input runs "
+                 "(-feature_cache=DIR names another place, -feature_cache=0 turns it off)",
+                 dir, pfz__strerror(st, msg, sizeof msg));
+}
+
+/* Corpus inputs this binary already ran (in an earlier campaign) join the
+ * corpus with their cached features instead of running again. Not with
+ * -runs=0, which asks for every input to run (coverage reports, checks). */
+static void seeds_from_cache(pfz__coord_t *c)
+{
+    int i, kept = 0, hits = 0, n0 = c->seeds->nelts;
+
+    if (c->fc == NULL || c->o->runs == 0)
+        return;
+    apr_thread_mutex_lock(c->mu);
+    for (i = 0; i < n0; i++) {
+        pfz__input_t in = APR_ARRAY_IDX(c->seeds, i, pfz__input_t);
+        const uint32_t *f;
+        size_t n;
+        int rejected;
+
+        if (!pfz__featcache_get(c->fc, in.data, in.size, &f, &n, &rejected)) {
+            APR_ARRAY_IDX(c->seeds, kept++, pfz__input_t) = in;
+            continue;
+        }
+        if (!rejected)
+            offer(c, in.data, in.size, f, n, c->corpus->entries->nelts == 0, 1);
+        free((void *)(uintptr_t)in.data);
+        hits++;
+    }
+    c->seeds->nelts = kept;
+    if (hits > 0)
+        pfz__log("INFO: portfuzz: %d of %d corpus inputs ran before with this binary; their "
+                 "features come from the cache '%s' (-feature_cache=0: run them all)",
+                 hits, n0, pfz__featcache_path(c->fc));
+    maybe_inited(c); /* all of them cached: nothing to wait for */
+    apr_thread_mutex_unlock(c->mu);
 }
 
 static void print_final(pfz__coord_t *c)
@@ -1085,6 +1150,8 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
                 apr_hash_set(c->reloaded, APR_ARRAY_IDX(files, k, const char *), APR_HASH_KEY_STRING, "");
         }
     c->last_reload_us = c->last_plot_us = pfz__now_us();
+    open_feature_cache(c, exe, pool);
+    seeds_from_cache(c);
 
     wargv = apr_pcalloc(pool, sizeof(char *) * (size_t)(argc + 1));
     for (i = 0; i < argc; i++)
@@ -1241,6 +1308,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     for (i = 0; i < c->seeds->nelts; i++)
         free((void *)APR_ARRAY_IDX(c->seeds, i, pfz__input_t).data);
     free(c->to_minimize);
+    pfz__featcache_close(c->fc);
     pfz__corpus_destroy(c->corpus);
     return code;
 }

@@ -72,6 +72,7 @@ struct pfz__coord {
     int exact_saved;            /* findings written under -exact_artifact_path so far */
     size_t peak_rss_mb;
     apr_hash_t *reloaded;       /* file names already taken by -reload */
+    struct pfz__featcache *fc;  /* the inputs' features across runs, or NULL (locks itself) */
     uint64_t last_reload_us, last_plot_us;
     uint64_t last_plot_execs;   /* (mu) total_execs at the last -plot_data line */
     int plotted_inited;         /* (mu) the -plot_data line at INITED is written */

@@ -64,6 +64,7 @@ static const opt_desc_t opts[] = {
     S(exact_artifact_path, NULL, "write the artifact to this path (later findings: P.2, P.3, ...)"),
     S(dict, NULL, "dictionary file (AFL/libFuzzer format)"),
     S(merge_control_file, NULL, "libFuzzer's merge control file: resumes an interrupted merge"),
+    S(feature_cache, NULL, "directory of the cache of the corpus inputs' features, which spares a restarted campaign running unchanged inputs again (0: off; default: $PORTFUZZ_FEATURE_CACHE, else ~/.cache/portfuzz/features)"),
     S(plot_data, NULL, "append a time series (a # header naming the columns: time, execs, edges, features, corpus, findings, exec/s, ...) to this file; draw it with portfuzz-plot"),
 };
 

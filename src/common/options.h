@@ -41,6 +41,7 @@ typedef struct pfz__options {
     const char *dict;
     const char *merge_control_file;
     const char *plot_data;
+    const char *feature_cache; /* -feature_cache: NULL (the default place), "0" (off) or a dir */
     const char **dirs;  /* positional directories; dirs[0] is the output corpus */
     int ndirs;
     const char **files; /* positional files: run each once */
