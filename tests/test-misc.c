@@ -11,6 +11,7 @@
 
 #include "tests.h"
 #include "artifact.h"
+#include "corpus.h"
 #include "featcache.h"
 #include "platform.h"
 #include "progress.h"
@@ -252,6 +253,55 @@ static void test_feature_cache_file(void)
     apr_pool_destroy(pool);
 }
 
+/* -reload's directory stamps: an unchanged tree is seen as such without a
+ * listing; a file added to it or to a subdirectory, or a stamp too recent to
+ * trust (a change in the same file system tick would not show), is not. */
+static void test_dir_stamps(void)
+{
+    apr_pool_t *pool;
+    apr_array_header_t *files, *stamps;
+    const char *dir, *sub;
+    apr_time_t old = apr_time_now() - apr_time_from_sec(100), now;
+
+    apr_pool_create(&pool, pfz_test_pool);
+    dir = apr_psprintf(pool, "%s/tests/stamps-%" APR_TIME_T_FMT, PFZ_BUILDDIR, apr_time_now());
+    sub = apr_pstrcat(pool, dir, "/sub", NULL);
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(sub, APR_FPROT_OS_DEFAULT, pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__write_atomic(apr_pstrcat(pool, dir, "/a", NULL), "a", 1, pool), APR_SUCCESS);
+    if (apr_file_mtime_set(dir, old, pool) != APR_SUCCESS ||
+        apr_file_mtime_set(sub, old, pool) != APR_SUCCESS) {
+        fprintf(stderr, "(skipped: cannot set a directory's time here) ");
+        apr_pool_destroy(pool);
+        return;
+    }
+    files = apr_array_make(pool, 4, sizeof(const char *));
+    stamps = apr_array_make(pool, 4, sizeof(pfz__dirstamp_t));
+    now = apr_time_now();
+    CU_ASSERT_EQUAL_FATAL(pfz__list_tree(files, NULL, stamps, dir, pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(files->nelts, 1);
+    CU_ASSERT_EQUAL(stamps->nelts, 2);
+    CU_ASSERT(pfz__dirs_unchanged(stamps, now, pool));
+    /* taken within a tick of the directories' time: not to be trusted */
+    CU_ASSERT(!pfz__dirs_unchanged(stamps, old + 1000000, pool));
+    /* a file in the subdirectory */
+    CU_ASSERT_EQUAL(pfz__write_atomic(apr_pstrcat(pool, sub, "/b", NULL), "b", 1, pool), APR_SUCCESS);
+    CU_ASSERT(!pfz__dirs_unchanged(stamps, now, pool));
+    /* listed again (times set back): unchanged; then a file at the top */
+    apr_file_mtime_set(dir, old, pool);
+    apr_file_mtime_set(sub, old, pool);
+    apr_array_clear(files);
+    apr_array_clear(stamps);
+    CU_ASSERT_EQUAL(pfz__list_tree(files, NULL, stamps, dir, pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(files->nelts, 2);
+    CU_ASSERT(pfz__dirs_unchanged(stamps, now, pool));
+    CU_ASSERT_EQUAL(pfz__write_atomic(apr_pstrcat(pool, dir, "/c", NULL), "c", 1, pool), APR_SUCCESS);
+    CU_ASSERT(!pfz__dirs_unchanged(stamps, now, pool));
+    /* nothing recorded: never "unchanged" */
+    apr_array_clear(stamps);
+    CU_ASSERT(!pfz__dirs_unchanged(stamps, now, pool));
+    apr_pool_destroy(pool);
+}
+
 void pfz_test_register_misc(void)
 {
     CU_pSuite s = pfz_test_suite("misc");
@@ -264,4 +314,5 @@ void pfz_test_register_misc(void)
     PFZ_TEST_ADD(s, test_rawline);
     PFZ_TEST_ADD(s, test_progress);
     PFZ_TEST_ADD(s, test_feature_cache_file);
+    PFZ_TEST_ADD(s, test_dir_stamps);
 }

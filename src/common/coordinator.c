@@ -634,16 +634,29 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
 }
 
 /* Loads seed inputs from the corpus directories (and, with -reload, new files
- * that other instances wrote). Unreadable files are reported and skipped. */
-static void load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
+ * that other instances wrote); returns how many it added. Unreadable files
+ * are reported and skipped. Called by the main thread only, which owns
+ * c->reloaded and c->stamps; takes mu for what it adds (a reload runs while
+ * the client threads do: its listing and reads are done without mu). */
+static int load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
 {
     pfz__progress_t prog;
-    int d, i;
+    apr_pool_t *sp = NULL;
+    apr_array_header_t *stamps = NULL;
+    apr_time_t taken = apr_time_now();
+    int d, i, added = 0;
 
+    /* -reload: nothing to read when no directory changed since the last
+     * listing (O(directories)); else list again, and read only files that
+     * were not there before. */
+    if (reload && c->stamps != NULL && pfz__dirs_unchanged(c->stamps, c->stamps_taken, p))
+        return 0;
+    if (c->o->reload && apr_pool_create(&sp, c->pool) == APR_SUCCESS)
+        stamps = apr_array_make(sp, 4, sizeof(pfz__dirstamp_t));
     for (d = 0; d < c->o->ndirs; d++) {
         apr_array_header_t *files = apr_array_make(p, 64, sizeof(const char *));
         apr_array_header_t *skipped = apr_array_make(p, 4, sizeof(const char *));
-        apr_status_t st = pfz__list_inputs(files, skipped, c->o->dirs[d], p);
+        apr_status_t st = pfz__list_tree(files, skipped, stamps, c->o->dirs[d], sp ? sp : p);
         char msg[128];
 
         for (i = 0; !reload && i < skipped->nelts; i++)
@@ -654,6 +667,11 @@ static void load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
             if (!reload && !APR_STATUS_IS_ENOENT(st))
                 pfz__log("WARNING: cannot read corpus directory '%s': %s", c->o->dirs[d],
                          pfz__strerror(st, msg, sizeof msg));
+            if (sp != NULL) { /* listed again next time */
+                apr_pool_destroy(sp);
+                sp = NULL;
+                stamps = NULL;
+            }
             continue;
         }
         pfz__progress_init(&prog, apr_psprintf(p, "%s '%s'", reload ? "-reload: reading" : "reading",
@@ -665,11 +683,13 @@ static void load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
             uint8_t *data;
             size_t len;
             uint64_t now = pfz__now_us();
+            int have;
 
             if (pfz__progress_due(&prog, now))
                 pfz__progress_line(&prog, (uint64_t)i, NULL, now);
-            if (reload) {
-                if (apr_hash_get(c->reloaded, path, APR_HASH_KEY_STRING) != NULL)
+            if (c->o->reload) {
+                /* Files present at the start are seeds, not reloads. */
+                if (reload && apr_hash_get(c->reloaded, path, APR_HASH_KEY_STRING) != NULL)
                     continue;
                 apr_hash_set(c->reloaded, apr_pstrdup(c->pool, path), APR_HASH_KEY_STRING, "");
             }
@@ -678,15 +698,32 @@ static void load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
                          pfz__strerror(st, msg, sizeof msg));
                 continue;
             }
-            if (reload && pfz__corpus_has(c->corpus, data, len)) {
-                free(data);
-                continue;
+            if (reload)
+                apr_thread_mutex_lock(c->mu);
+            have = reload && pfz__corpus_has(c->corpus, data, len);
+            if (!have) {
+                in = &APR_ARRAY_PUSH(c->seeds, pfz__input_t);
+                in->data = data; /* freed at the end (seeds are never removed) */
+                in->size = c->max_len && len > c->max_len ? c->max_len : len;
+                added++;
             }
-            in = &APR_ARRAY_PUSH(c->seeds, pfz__input_t);
-            in->data = data; /* freed at the end (seeds are never removed) */
-            in->size = c->max_len && len > c->max_len ? c->max_len : len;
+            if (reload)
+                apr_thread_mutex_unlock(c->mu);
+            if (have)
+                free(data);
         }
     }
+    if (c->stamp_pool != NULL) { /* this listing replaces the last one's */
+        apr_pool_destroy(c->stamp_pool);
+        c->stamp_pool = NULL;
+        c->stamps = NULL;
+    }
+    if (sp != NULL) {
+        c->stamp_pool = sp;
+        c->stamps = stamps;
+        c->stamps_taken = taken;
+    }
+    return added;
 }
 
 /* Opens the feature cache (-feature_cache, else the default place). A cache
@@ -1141,14 +1178,6 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
              nseeds, o->ndirs, c->max_len, c->nworkers);
     if ((st = pfz__corpus_create(&c->corpus, o->ndirs > 0 ? o->dirs[0] : NULL, pool)) != APR_SUCCESS)
         return PFZ_EXIT_USAGE;
-    if (o->ndirs > 0 && o->reload)
-        for (i = 0; i < o->ndirs; i++) { /* files present now are seeds, not reloads */
-            apr_array_header_t *files = apr_array_make(pool, 64, sizeof(const char *));
-            int k;
-            pfz__list_files(files, o->dirs[i], pool);
-            for (k = 0; k < files->nelts; k++)
-                apr_hash_set(c->reloaded, APR_ARRAY_IDX(files, k, const char *), APR_HASH_KEY_STRING, "");
-        }
     c->last_reload_us = c->last_plot_us = pfz__now_us();
     open_feature_cache(c, exe, pool);
     seeds_from_cache(c);
@@ -1204,7 +1233,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
 
     /* The main loop: the clock, the run count, Ctrl-C, pulses, reloads. */
     for (;;) {
-        int sig;
+        int sig, reload;
         uint64_t now;
         /* Wait for a tick, or less: a stop request (a finding) wakes us. */
         apr_thread_mutex_lock(c->mu);
@@ -1242,19 +1271,19 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
             apr_thread_mutex_unlock(c->mu);
             break;
         }
-        if (o->reload && o->ndirs > 0 && c->inited &&
-            now - c->last_reload_us >= (uint64_t)o->reload * 1000000u) {
-            int before = c->seeds->nelts;
+        reload = o->reload && o->ndirs > 0 && c->inited &&
+                 now - c->last_reload_us >= (uint64_t)o->reload * 1000000u;
+        apr_thread_mutex_unlock(c->mu);
+        if (reload) { /* without mu: the disk is read */
             apr_pool_t *tp;
+            int added;
             c->last_reload_us = now;
             apr_pool_create(&tp, pool);
-            load_seeds(c, tp, 1);
+            added = load_seeds(c, tp, 1);
             apr_pool_destroy(tp);
-            if (c->seeds->nelts > before)
-                pfz__log("INFO: -reload: %d new file(s) in the corpus directories",
-                         c->seeds->nelts - before);
+            if (added > 0)
+                pfz__log("INFO: -reload: %d new file(s) in the corpus directories", added);
         }
-        apr_thread_mutex_unlock(c->mu);
     }
 
     /* Stop: clean every worker up (its client's call returns "closed"). */

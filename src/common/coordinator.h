@@ -71,7 +71,12 @@ struct pfz__coord {
     const char *to_minimize_path;
     int exact_saved;            /* findings written under -exact_artifact_path so far */
     size_t peak_rss_mb;
-    apr_hash_t *reloaded;       /* file names already taken by -reload */
+    /* (main thread) -reload: the file names already taken, and the
+     * directories as the last listing found them (stamps in stamp_pool). */
+    apr_hash_t *reloaded;
+    apr_pool_t *stamp_pool;
+    apr_array_header_t *stamps;
+    apr_time_t stamps_taken;
     struct pfz__featcache *fc;  /* the inputs' features across runs, or NULL (locks itself) */
     uint64_t last_reload_us, last_plot_us;
     uint64_t last_plot_execs;   /* (mu) total_execs at the last -plot_data line */

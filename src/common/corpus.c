@@ -160,13 +160,23 @@ int pfz__corpus_replace(pfz__corpus_t *c, size_t idx, const uint8_t *data, size_
     return 1;
 }
 
-apr_status_t pfz__list_inputs(apr_array_header_t *files, apr_array_header_t *skipped,
-                              const char *dir, apr_pool_t *pool)
+apr_status_t pfz__list_tree(apr_array_header_t *files, apr_array_header_t *skipped,
+                            apr_array_header_t *stamps, const char *dir, apr_pool_t *pool)
 {
     apr_dir_t *d;
     apr_finfo_t fi;
     apr_status_t st;
 
+    if (stamps != NULL) {
+        /* Before the entries are read: a file added meanwhile moves the
+         * directory's time past the one recorded, so it is seen next time. */
+        pfz__dirstamp_t *ds;
+        if ((st = apr_stat(&fi, dir, APR_FINFO_MTIME, pool)) != APR_SUCCESS)
+            return st;
+        ds = &APR_ARRAY_PUSH(stamps, pfz__dirstamp_t);
+        ds->path = dir;
+        ds->mtime = fi.mtime;
+    }
     if ((st = apr_dir_open(&d, dir, pool)) != APR_SUCCESS)
         return st;
     while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d) == APR_SUCCESS) {
@@ -178,7 +188,7 @@ apr_status_t pfz__list_inputs(apr_array_header_t *files, apr_array_header_t *ski
             continue;
         path = apr_pstrcat(pool, dir, "/", fi.name, NULL);
         if (fi.filetype == APR_DIR) {
-            pfz__list_inputs(files, skipped, path, pool);
+            pfz__list_tree(files, skipped, stamps, path, pool);
         } else if (fi.filetype == APR_REG) {
             APR_ARRAY_PUSH(files, const char *) = path;
         } else if (fi.filetype == APR_LNK && apr_stat(&to, path, APR_FINFO_TYPE, pool) == APR_SUCCESS &&
@@ -192,6 +202,30 @@ apr_status_t pfz__list_inputs(apr_array_header_t *files, apr_array_header_t *ski
     }
     apr_dir_close(d);
     return APR_SUCCESS;
+}
+
+apr_status_t pfz__list_inputs(apr_array_header_t *files, apr_array_header_t *skipped,
+                              const char *dir, apr_pool_t *pool)
+{
+    return pfz__list_tree(files, skipped, NULL, dir, pool);
+}
+
+/* FAT keeps times to 2 s; most network file systems to 1 s. */
+#define COARSE_TICK_US 2000000
+
+int pfz__dirs_unchanged(const apr_array_header_t *stamps, apr_time_t taken, apr_pool_t *pool)
+{
+    int i;
+
+    for (i = 0; i < stamps->nelts; i++) {
+        const pfz__dirstamp_t *ds = &APR_ARRAY_IDX(stamps, i, pfz__dirstamp_t);
+        apr_finfo_t fi;
+
+        if (ds->mtime + COARSE_TICK_US >= taken ||
+            apr_stat(&fi, ds->path, APR_FINFO_MTIME, pool) != APR_SUCCESS || fi.mtime != ds->mtime)
+            return 0;
+    }
+    return stamps->nelts > 0;
 }
 
 apr_status_t pfz__list_files(apr_array_header_t *files, const char *dir, apr_pool_t *pool)
