@@ -97,7 +97,14 @@ int pfz__corpus_offer(pfz__corpus_t *c, const uint8_t *data, size_t size, const 
     if (c->outdir != NULL && *st == APR_SUCCESS) {
         apr_pool_t *tmp;
         if (apr_pool_create(&tmp, c->pool) == APR_SUCCESS) {
-            *st = pfz__write_atomic(apr_pstrcat(tmp, c->outdir, "/", hex, NULL), data, size, tmp);
+            const char *path = apr_pstrcat(tmp, c->outdir, "/", hex, NULL);
+            apr_finfo_t fi;
+            /* A restarted campaign offers the entries it wrote last time:
+             * a file of that name and size is that entry (names are the
+             * SHA-1 of the content), not to be written again. */
+            if (apr_stat(&fi, path, APR_FINFO_SIZE | APR_FINFO_TYPE, tmp) != APR_SUCCESS ||
+                fi.filetype != APR_REG || fi.size != (apr_off_t)size)
+                *st = pfz__write_atomic(path, data, size, tmp);
             apr_pool_destroy(tmp);
         }
     }
