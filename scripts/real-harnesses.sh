@@ -19,6 +19,11 @@
 # must end normally (exit 0, or 77 if it found a bug, which is reported, not
 # failed), with executions and real coverage, and no engine error.
 #
+# For bench/real.sh: PFZ_REAL_OUT=DIR also links each harness with libFuzzer
+# (clang -fsanitize=fuzzer, same objects and libraries) and puts both in DIR
+# as NAME-portfuzz and NAME-libfuzzer; PFZ_REAL_SECONDS=0 builds without
+# fuzzing; PFZ_REAL_ASAN=0 skips the ASan build.
+#
 # Usage: scripts/real-harnesses.sh [PORTFUZZ_BUILD_DIR]
 #   PORTFUZZ_BUILD_DIR  a portfuzz build directory (default: $B/clang, built
 #                       here with clang if needed); pkg-config reads its
@@ -93,9 +98,24 @@ run_step() {
   nice -n 10 "$@" >>"$log" 2>&1 || { tail -30 "$log" >&2; pfz_die "failed: $* (log: $log)"; }
 }
 
+# export_both NAME BINARY LINKFLAGS OBJ... -- LIB...: with PFZ_REAL_OUT, puts
+# BINARY (linked with portfuzz) there as NAME-portfuzz and links the same
+# objects and libraries with libFuzzer as NAME-libfuzzer.
+export_both() {
+  [ -n "${PFZ_REAL_OUT:-}" ] || return 0
+  local name=$1 bin=$2 lf=$3 objs=()
+  shift 3
+  while [ "$1" != -- ]; do objs+=("$1"); shift; done
+  shift
+  mkdir -p "$PFZ_REAL_OUT"
+  cp "$bin" "$PFZ_REAL_OUT/$name-portfuzz"
+  run_step "$O/build.log" $CXX $lf -fsanitize=fuzzer "${objs[@]}" -o "$PFZ_REAL_OUT/$name-libfuzzer" "$@"
+}
+
 # fuzz NAME BINARY: a bounded run; checks that the engine ran it properly.
 fuzz() {
   local name=$1 bin=$2 dir="$WORK/run-$1" rc=0 runs cov
+  [ "$SECONDS_EACH" -gt 0 ] || return 0
   mkdir -p "$dir/corpus"
   say "fuzzing $name for ${SECONDS_EACH}s with 2 workers"
   timeout --kill-after=10 $((SECONDS_EACH + 60)) "$bin" -workers=2 -seed=1 \
@@ -139,6 +159,7 @@ build_libxml2() {
   run_step "$O/build.log" $CC $cf -I"$SRC/include" -c "$SRC/fuzz/fuzz.c" -o "$O/fuzz.o"
   run_step "$O/build.log" $CXX $3 "$O/xml.o" "$O/fuzz.o" -o "$O/xml" $LIB_FUZZING_ENGINE \
     "$SRC/.libs/libxml2.a" -lm
+  export_both "libxml2-xml-$1" "$O/xml" "$3" "$O/xml.o" "$O/fuzz.o" -- "$SRC/.libs/libxml2.a" -lm
   fuzz "libxml2-xml-$1" "$O/xml"
 }
 
@@ -159,6 +180,8 @@ build_sqlite3() {
   run_step "$O/build.log" $CC $cf -I"$SRC/bld" -c "$SRC/test/ossfuzz.c" -o "$O/ossfuzz.o"
   run_step "$O/build.log" $CXX $3 "$O/ossfuzz.o" -o "$O/ossfuzz" $LIB_FUZZING_ENGINE \
     "$SRC/bld/sqlite3.o" -lpthread -ldl -lm
+  export_both "sqlite3-ossfuzz-$1" "$O/ossfuzz" "$3" "$O/ossfuzz.o" -- "$SRC/bld/sqlite3.o" \
+    -lpthread -ldl -lm
   fuzz "sqlite3-ossfuzz-$1" "$O/ossfuzz"
 }
 
@@ -176,6 +199,7 @@ build_re2() {
     -c "$SRC/re2/fuzzing/re2_fuzzer.cc" -o "$O/re2_fuzzer.o"
   run_step "$O/build.log" $CXX $3 "$O/re2_fuzzer.o" -o "$O/re2_fuzzer" $LIB_FUZZING_ENGINE \
     "$SRC/obj/libre2.a" -pthread
+  export_both "re2-fuzzer-$1" "$O/re2_fuzzer" "$3" "$O/re2_fuzzer.o" -- "$SRC/obj/libre2.a" -pthread
   fuzz "re2-fuzzer-$1" "$O/re2_fuzzer"
 }
 
@@ -184,5 +208,5 @@ ASAN="-fsanitize=address"
 build_libxml2 none "" "$BASE"
 build_sqlite3 none "" "$BASE"
 build_re2 none "" "$BASE"
-build_libxml2 address "$ASAN" "$BASE $ASAN -fsanitize=fuzzer-no-link"
+[ "${PFZ_REAL_ASAN:-1}" = 0 ] || build_libxml2 address "$ASAN" "$BASE $ASAN -fsanitize=fuzzer-no-link"
 say "all real harnesses built with the plain link line and fuzzed, in $(($(date +%s) - t0)) s"
