@@ -129,6 +129,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--reload-secs", type=int, default=60)
     args = ap.parse_args()
+    args.bin, args.work = os.path.abspath(args.bin), os.path.abspath(args.work)
     pf = os.path.join(args.bin, args.harness + "-portfuzz")
     lf = os.path.join(args.bin, args.harness + "-libfuzzer")
     os.makedirs(args.work, exist_ok=True)

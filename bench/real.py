@@ -199,6 +199,7 @@ def main():
     ap.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     ap.add_argument("--keep", action="store_true", help="keep the work directories")
     args = ap.parse_args()
+    args.bin, args.work, args.out = (os.path.abspath(x) for x in (args.bin, args.work, args.out))
     os.makedirs(args.out, exist_ok=True)
     rows = []
     for name in args.harness:

@@ -16,6 +16,7 @@
 #include "platform.h"
 #include "progress.h"
 #include "rawline.h"
+#include "sha1.h"
 
 /* test-shm.c: runs the runner as a child in PFZ_TEST_SHM_MODE=`mode` and
  * returns its exit code (-1 when it did not exit normally). */
@@ -302,6 +303,47 @@ static void test_dir_stamps(void)
     apr_pool_destroy(pool);
 }
 
+/* A corpus entry is written to the output directory as <sha1>, but not
+ * again when a restarted campaign offers it with that file already there. */
+static void test_corpus_no_rewrite(void)
+{
+    apr_pool_t *pool;
+    pfz__corpus_t *c;
+    const char *dir, *px, *py;
+    char hx[PFZ__SHA1_HEX_LEN + 1], hy[PFZ__SHA1_HEX_LEN + 1];
+    const uint32_t fx[] = {1, 2}, fy[] = {3};
+    apr_time_t old = apr_time_now() - apr_time_from_sec(1000);
+    apr_status_t st;
+    apr_finfo_t fi;
+
+    apr_pool_create(&pool, pfz_test_pool);
+    dir = apr_psprintf(pool, "%s/tests/corpus-%" APR_TIME_T_FMT, PFZ_BUILDDIR, apr_time_now());
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, pool), APR_SUCCESS);
+    pfz__sha1_hex("xx", 2, hx);
+    pfz__sha1_hex("yyy", 3, hy);
+    px = apr_pstrcat(pool, dir, "/", hx, NULL);
+    py = apr_pstrcat(pool, dir, "/", hy, NULL);
+    CU_ASSERT_EQUAL_FATAL(pfz__corpus_create(&c, dir, pool), APR_SUCCESS);
+    CU_ASSERT(pfz__corpus_offer(c, (const uint8_t *)"xx", 2, fx, 2, 0, &st) && st == APR_SUCCESS);
+    pfz__corpus_destroy(c);
+    CU_ASSERT_EQUAL_FATAL(apr_file_mtime_set(px, old, pool), APR_SUCCESS);
+    /* the restart */
+    CU_ASSERT_EQUAL_FATAL(pfz__corpus_create(&c, dir, pool), APR_SUCCESS);
+    CU_ASSERT(pfz__corpus_offer(c, (const uint8_t *)"xx", 2, fx, 2, 0, &st) && st == APR_SUCCESS);
+    CU_ASSERT(pfz__corpus_offer(c, (const uint8_t *)"yyy", 3, fy, 1, 0, &st) && st == APR_SUCCESS);
+    CU_ASSERT(apr_stat(&fi, px, APR_FINFO_MTIME, pool) == APR_SUCCESS &&
+              apr_time_sec(fi.mtime) == apr_time_sec(old));
+    CU_ASSERT(apr_stat(&fi, py, APR_FINFO_SIZE, pool) == APR_SUCCESS && fi.size == 3);
+    pfz__corpus_destroy(c);
+    /* a file of that name with other bytes (truncated) is written over */
+    CU_ASSERT_EQUAL(pfz__write_atomic(px, "x", 1, pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(pfz__corpus_create(&c, dir, pool), APR_SUCCESS);
+    CU_ASSERT(pfz__corpus_offer(c, (const uint8_t *)"xx", 2, fx, 2, 0, &st) && st == APR_SUCCESS);
+    CU_ASSERT(apr_stat(&fi, px, APR_FINFO_SIZE, pool) == APR_SUCCESS && fi.size == 2);
+    pfz__corpus_destroy(c);
+    apr_pool_destroy(pool);
+}
+
 void pfz_test_register_misc(void)
 {
     CU_pSuite s = pfz_test_suite("misc");
@@ -315,4 +357,5 @@ void pfz_test_register_misc(void)
     PFZ_TEST_ADD(s, test_progress);
     PFZ_TEST_ADD(s, test_feature_cache_file);
     PFZ_TEST_ADD(s, test_dir_stamps);
+    PFZ_TEST_ADD(s, test_corpus_no_rewrite);
 }
