@@ -138,8 +138,11 @@ def main():
     cache = os.path.join(args.work, "cache")
     common = ["-seed=1", "-runs=1", "-timeout=25", "-rss_limit_mb=4096"]
     shutil.rmtree(cache, ignore_errors=True)
-    # warm the cache once (not measured); it writes the corpus's sha1 copies too
+    # Warm the cache once (not measured). The corpus is the first directory,
+    # as a restarted campaign has it: this run adds portfuzz's <sha1> copies
+    # of its entries, so every measured run sees the same files.
     run([pf, "-workers=2", "-feature_cache=" + cache] + common + [corpus], args.work, 3600)
+    nfiles = len(os.listdir(corpus))
     restart = {k: [] for k in ("libFuzzer", "pf w1 (no cache)", "pf w2 (no cache)",
                                "pf w2 (warm cache)")}
     merge = {"libFuzzer": [], "pf w2": []}
@@ -172,14 +175,19 @@ def main():
             merge[name].append(t)
     reload = {}
     for r in (1, 0):
+        # new finds go to a fresh first directory: the corpus stays as measured
+        out = os.path.join(args.work, "reload-out")
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
         cpu = coordinator_cpu([pf, "-workers=1", "-feature_cache=" + cache, "-seed=1",
                                "-max_total_time=%d" % args.reload_secs, "-reload=%d" % r,
-                               "-timeout=25", corpus], args.work, args.reload_secs)
+                               "-timeout=25", out, corpus], args.work, args.reload_secs)
         log("  coordinator CPU with -reload=%d: %.2fs over %ds" % (r, cpu, args.reload_secs))
         reload[r] = cpu
-    nfiles = len(os.listdir(corpus))
-    print("# %s, corpus of %d files; medians of %d runs; seconds" %
-          (args.harness, nfiles, args.reps))
+    print("# %s, corpus of %d files (%.1f MiB); medians of %d runs; seconds" %
+          (args.harness, nfiles,
+           sum(os.path.getsize(os.path.join(corpus, f)) for f in os.listdir(corpus)) / 2**20,
+           args.reps))
     base = med(restart["libFuzzer"])
     print("restart to the first fuzzing execution:")
     for k, v in restart.items():
