@@ -741,7 +741,7 @@ static void open_feature_cache(pfz__coord_t *c, const char *exe, apr_pool_t *p)
     if (dir == NULL)
         return;
     st = pfz__featcache_open(&c->fc, dir, exe,
-                             apr_psprintf(p, "use_value_profile=%d counters=%zu",
+                             apr_psprintf(p, "use_value_profile=%d counters=%" APR_SIZE_T_FMT,
                                           (int)c->o->use_value_profile, pfz__cov_counters()),
                              c->pool);
     if (st != APR_SUCCESS)

@@ -192,7 +192,9 @@ static apr_status_t load(pfz__featcache_t *fc)
                      "file, or another byte order); starting it afresh", fc->path);
         memcpy(hdr, MAGIC, 16);
         memcpy(hdr + 16, &order, 4);
+        off = 0;
         if ((st = apr_file_trunc(fc->f, 0)) != APR_SUCCESS ||
+            (st = apr_file_seek(fc->f, APR_SET, &off)) != APR_SUCCESS ||
             (st = apr_file_write_full(fc->f, hdr, HDR_LEN, &w)) != APR_SUCCESS)
             return st;
         fc->size = HDR_LEN;
@@ -220,9 +222,9 @@ static apr_status_t load(pfz__featcache_t *fc)
         nrec++;
     }
     if (good < fi.size) {
-        pfz__log("WARNING: feature cache '%s' is damaged after %zu records (offset %" APR_OFF_T_FMT
-                 " of %" APR_OFF_T_FMT "); the rest is dropped and rebuilt as inputs run",
-                 fc->path, nrec, good, fi.size);
+        pfz__log("WARNING: feature cache '%s' is damaged after %zu records (offset %lld of "
+                 "%lld); the rest is dropped and rebuilt as inputs run",
+                 fc->path, nrec, (long long)good, (long long)fi.size);
         if ((st = apr_file_trunc(fc->f, good)) != APR_SUCCESS)
             return st;
     }
@@ -251,8 +253,11 @@ apr_status_t pfz__featcache_open(pfz__featcache_t **out, const char *dir, const 
         goto fail;
     name = apr_pstrcat(pool, key, ".pfc", NULL);
     fc->path = apr_pstrcat(pool, dir, "/", name, NULL);
+    /* Not APR_FOPEN_APPEND: on Windows APR takes the file's lock itself
+     * around an append, which would wait for ever on ours (locks are not
+     * reentrant there); every write seeks to the end under our lock. */
     if ((st = apr_file_open(&fc->f, fc->path, APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_CREATE |
-                            APR_FOPEN_APPEND | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, pool)) !=
+                            APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, pool)) !=
         APR_SUCCESS) {
         fc->f = NULL;
         goto fail;
@@ -353,7 +358,9 @@ void pfz__featcache_put(pfz__featcache_t *fc, const uint8_t *data, size_t size,
     /* One write under the lock: a reader never sees half a record of a
      * live writer (a killed one's is cut off at the next open). */
     if ((st = lock_file(fc->f)) == APR_SUCCESS) {
-        st = apr_file_write_full(fc->f, rec, len, &w);
+        apr_off_t end = 0;
+        if ((st = apr_file_seek(fc->f, APR_END, &end)) == APR_SUCCESS)
+            st = apr_file_write_full(fc->f, rec, len, &w);
         apr_file_unlock(fc->f);
     }
     if (st == APR_SUCCESS) {
