@@ -241,6 +241,31 @@ static void test_feature_cache_file(void)
     CU_ASSERT(pfz__featcache_get(fc, (const uint8_t *)"abc", 3, &got, &n, &rej) && n == 2);
     pfz__featcache_close(fc);
 
+    /* other binaries' files: the 4 most recently used are kept, ours too */
+    {
+        apr_array_header_t *left = apr_array_make(pool, 8, sizeof(const char *));
+        int k;
+        for (k = 0; k < 6; k++) {
+            const char *o = apr_psprintf(pool, "%s/%040d.pfc", dir, k);
+            CU_ASSERT_EQUAL(pfz__write_atomic(o, "x", 1, pool), APR_SUCCESS);
+            apr_file_mtime_set(o, apr_time_now() - apr_time_from_sec(1000 - k), pool);
+        }
+        CU_ASSERT_EQUAL_FATAL(pfz__featcache_open(&fc, dir, pfz_test_self, "v=1", pool),
+                              APR_SUCCESS);
+        pfz__featcache_close(fc);
+        CU_ASSERT_EQUAL(pfz__list_files(left, dir, pool), APR_SUCCESS);
+        CU_ASSERT_EQUAL(left->nelts, 4);
+        /* kept: ours, the v=2 file (used a moment ago), the newest two of
+         * the six; gone: the four oldest */
+        for (k = 0; k < 6; k++) {
+            apr_finfo_t ofi;
+            int there = apr_stat(&ofi, apr_psprintf(pool, "%s/%040d.pfc", dir, k), APR_FINFO_TYPE,
+                                 pool) == APR_SUCCESS;
+            CU_ASSERT(there == (k >= 4));
+        }
+        CU_ASSERT(apr_stat(&fi, path, APR_FINFO_TYPE, pool) == APR_SUCCESS);
+    }
+
     /* a missing executable: an error, no cache */
     CU_ASSERT_NOT_EQUAL(pfz__featcache_open(&fc, dir, apr_pstrcat(pool, dir, "/nope", NULL), "v",
                                             pool), APR_SUCCESS);

@@ -18,8 +18,8 @@
 #define BYTE_ORDER_WORD 0x01020304u
 #define REJECTED_BIT 0x80000000u
 #define MAX_FEATURES (1u << 24)          /* per record: more is damage */
-#define MAX_FILE ((apr_off_t)1 << 31)    /* a larger file is not read, nor grown */
-#define KEEP_FILES 8                     /* cache files of other binaries kept */
+#define MAX_FILE ((apr_off_t)1 << 28)    /* 256 MiB: a larger file is not read, nor grown */
+#define KEEP_FILES 4                     /* cache files kept (the 4 most recent binaries) */
 #define LOCK_WAIT_US 2000000             /* an advisory lock is held for one write */
 
 typedef struct record {

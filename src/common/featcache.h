@@ -28,7 +28,7 @@ const char *pfz__featcache_default_dir(apr_pool_t *pool);
 
 /** Opens (creating dir and the file as needed) the cache of the executable
  * exe; variant names what else changes features (e.g. "vp=1"). Older cache
- * files of other binaries beyond the 8 most recent are removed. On error the
+ * files of other binaries beyond the 4 most recent are removed. On error the
  * status says why and *fc is NULL. */
 apr_status_t pfz__featcache_open(pfz__featcache_t **fc, const char *dir, const char *exe,
                                  const char *variant, apr_pool_t *pool);
