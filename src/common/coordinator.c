@@ -342,22 +342,26 @@ static void handle_leak(pfz__coord_t *c, pfz__wslot_t *s)
 }
 
 /* (mu held) Takes the corpus entries and features this worker lacks: entries
- * it never had (appended), and entries it had that a REDUCE replaced since.
- * Entry contents can be replaced (and freed) once mu is dropped, so the bytes
- * are copied into the slot's buffer; owned features are never freed early. */
+ * it never had (appended), and entries it had that a REDUCE replaced since,
+ * each with the features the worker that ran it measured. Entry contents and
+ * their features can be replaced (and freed) once mu is dropped, so both are
+ * copied into the slot's buffers; owned features are never freed early. */
 static void catch_up(pfz__coord_t *c, pfz__wslot_t *s, pfz__fuzz_args_t *a,
                      apr_array_header_t *inbox, size_t *nent, size_t *nfeat, size_t *nrep)
 {
-    size_t bytes = 0, i = s->entries_sent, n = (size_t)c->corpus->entries->nelts, r, k, off;
+    size_t bytes = 0, nf = 0, i = s->entries_sent, n = (size_t)c->corpus->entries->nelts, r, k;
+    size_t off, foff;
     const pfz__u32vec_t *log = &c->corpus->replace_log;
     pfz__inbox_item_t *it;
+    pfz__entry_t *e;
 
     apr_array_clear(inbox);
-    for (; i < n && bytes < INBOX_BYTES_PER_CALL; i++) {
-        pfz__entry_t *e = APR_ARRAY_IDX(c->corpus->entries, i, pfz__entry_t *);
+    for (; i < n && bytes + 4 * nf < INBOX_BYTES_PER_CALL; i++) {
+        e = APR_ARRAY_IDX(c->corpus->entries, i, pfz__entry_t *);
         it = &APR_ARRAY_PUSH(inbox, pfz__inbox_item_t);
         it->index = (uint32_t)i;
         bytes += e->size;
+        nf += e->nfeats;
     }
     *nent = i;
     for (r = s->replaces_sent; r < log->n; r++) {
@@ -367,23 +371,29 @@ static void catch_up(pfz__coord_t *c, pfz__wslot_t *s, pfz__fuzz_args_t *a,
             continue;
         it = &APR_ARRAY_PUSH(inbox, pfz__inbox_item_t);
         it->index = log->v[r];
-        bytes += APR_ARRAY_IDX(c->corpus->entries, log->v[r], pfz__entry_t *)->size;
+        e = APR_ARRAY_IDX(c->corpus->entries, log->v[r], pfz__entry_t *);
+        bytes += e->size;
+        nf += e->nfeats;
     }
     *nrep = r;
-    if (bytes > s->inbox_cap) {
-        uint8_t *nb = realloc(s->inbox_buf, bytes);
-        if (nb == NULL) { /* nothing this time; the next call tries again */
+    if (bytes > s->inbox_cap || nf > s->inbox_feats_cap) {
+        uint8_t *nb = bytes > s->inbox_cap ? realloc(s->inbox_buf, bytes) : s->inbox_buf;
+        uint32_t *nfb = NULL;
+        if (nb != NULL) {
+            s->inbox_buf = nb;
+            s->inbox_cap = PFZ_MAX(s->inbox_cap, bytes);
+            nfb = nf > s->inbox_feats_cap ? realloc(s->inbox_feats, nf * sizeof *nfb) : s->inbox_feats;
+        }
+        if (nfb == NULL) { /* nothing this time; the next call tries again */
             apr_array_clear(inbox);
             *nent = s->entries_sent;
             *nrep = s->replaces_sent;
-            bytes = 0;
         } else {
-            s->inbox_buf = nb;
-            s->inbox_cap = bytes;
+            s->inbox_feats = nfb;
+            s->inbox_feats_cap = PFZ_MAX(s->inbox_feats_cap, nf);
         }
     }
-    for (k = 0, off = 0; k < (size_t)inbox->nelts; k++) {
-        pfz__entry_t *e;
+    for (k = 0, off = 0, foff = 0; k < (size_t)inbox->nelts; k++) {
         it = &APR_ARRAY_IDX(inbox, k, pfz__inbox_item_t);
         e = APR_ARRAY_IDX(c->corpus->entries, it->index, pfz__entry_t *);
         if (e->size > 0)
@@ -392,7 +402,13 @@ static void catch_up(pfz__coord_t *c, pfz__wslot_t *s, pfz__fuzz_args_t *a,
         it->size = e->size;
         it->owned = e->owned;
         it->nowned = e->nowned;
+        if (e->nfeats > 0)
+            memcpy(s->inbox_feats + foff, e->feats, e->nfeats * sizeof *e->feats);
+        it->feats = e->nfeats > 0 ? s->inbox_feats + foff : NULL;
+        it->nfeats = e->nfeats;
+        it->exec_us = (uint32_t)PFZ_MIN(e->exec_us, (uint64_t)UINT32_MAX);
         off += e->size;
+        foff += e->nfeats;
     }
     a->inbox = (const pfz__inbox_item_t *)inbox->elts;
     a->inbox_count = (size_t)inbox->nelts;
@@ -404,26 +420,32 @@ static void catch_up(pfz__coord_t *c, pfz__wslot_t *s, pfz__fuzz_args_t *a,
 /* (mu held) A worker found a smaller input that reaches every feature entry
  * idx owns: it takes the entry's place (unless another worker got there
  * first with something at least as small). */
-static void reduce(pfz__coord_t *c, size_t idx, const uint8_t *data, size_t size)
+static void reduce(pfz__coord_t *c, size_t idx, const uint8_t *data, size_t size,
+                   const pfz__reply_t *r)
 {
     apr_status_t st;
     char msg[128];
 
-    if (pfz__corpus_replace(c->corpus, idx, data, size, &st))
+    if (pfz__corpus_replace(c->corpus, idx, data, size, &st)) {
+        pfz__corpus_keep_features(c->corpus, idx, r->features.v, r->features.n, r->exec_us);
         status_line(c, "REDUCE");
+    }
     if (st != APR_SUCCESS)
         pfz__log("WARNING: cannot write a reduced corpus entry into '%s': %s (it is kept in memory)",
                  c->corpus->outdir ? c->corpus->outdir : "?", pfz__strerror(st, msg, sizeof msg));
 }
 
-/* (mu held) What the driver does with a new input or a seed's features. */
+/* (mu held) What the driver does with a new input or a seed: f are all the
+ * features it reaches, measured by an execution that took exec_us (0:
+ * unknown); an input that joins the corpus keeps them for the other workers. */
 static void offer(pfz__coord_t *c, const uint8_t *data, size_t size, const uint32_t *f, size_t nf,
-                  int force, int seed)
+                  uint64_t exec_us, int force, int seed)
 {
     apr_status_t st;
     char msg[128];
 
     if (pfz__corpus_offer(c->corpus, data, size, f, nf, force, &st)) {
+        pfz__corpus_keep_features(c->corpus, (size_t)c->corpus->entries->nelts - 1, f, nf, exec_us);
         if (seed)
             pfz__corpus_mark_seed(c->corpus);
         else
@@ -603,7 +625,8 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
         if (seed_idx >= 0) {
             if (s->res.reply.status != PFZ__RS_REJECTED) /* the target returned -1 */
                 offer(c, s->res.input, s->res.input_size, s->res.reply.features.v,
-                      s->res.reply.features.n, c->corpus->entries->nelts == 0, 1);
+                      s->res.reply.features.n, s->res.reply.exec_us,
+                      c->corpus->entries->nelts == 0, 1);
             c->seeds_inflight--;
             maybe_inited(c);
         } else {
@@ -612,9 +635,9 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             s->replaces_sent = nrep;
             if (s->res.reply.status == PFZ__RS_NEW_INPUT)
                 offer(c, s->res.input, s->res.input_size, s->res.reply.features.v,
-                      s->res.reply.features.n, 0, 0);
+                      s->res.reply.features.n, s->res.reply.exec_us, 0, 0);
             else if (s->res.reply.status == PFZ__RS_REDUCE)
-                reduce(c, s->res.reply.entry, s->res.input, s->res.input_size);
+                reduce(c, s->res.reply.entry, s->res.input, s->res.input_size, &s->res.reply);
         }
         apr_thread_mutex_unlock(c->mu);
         /* A corpus input that ran through: a restart need not run it again.
@@ -771,7 +794,7 @@ static void seeds_from_cache(pfz__coord_t *c)
             continue;
         }
         if (!rejected)
-            offer(c, in.data, in.size, f, n, c->corpus->entries->nelts == 0, 1);
+            offer(c, in.data, in.size, f, n, 0, c->corpus->entries->nelts == 0, 1);
         free((void *)(uintptr_t)in.data);
         hits++;
     }
@@ -1329,6 +1352,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
         pfz__worker_destroy(c->slots[i].worker);
         pfz__fuzz_result_free(&c->slots[i].res);
         free(c->slots[i].inbox_buf);
+        free(c->slots[i].inbox_feats);
         pfz__outcap_destroy(c->slots[i].out);
     }
     code = c->exit_code;

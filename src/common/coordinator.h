@@ -35,6 +35,8 @@ typedef struct pfz__wslot {
     size_t replaces_sent;       /* (client) corpus replace_log entries handled */
     uint8_t *inbox_buf;         /* (client) copies of the entries of one call (malloc) */
     size_t inbox_cap;
+    uint32_t *inbox_feats;      /* (client) copies of their features (malloc) */
+    size_t inbox_feats_cap;
     uint64_t hb_seq, hb_since;  /* (watchdog) last heartbeat seen and since when */
     uint64_t oom_rss_mb;        /* (mu) its memory when the watchdog saw -rss_limit_mb passed */
 } pfz__wslot_t;

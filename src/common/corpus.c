@@ -34,11 +34,29 @@ void pfz__corpus_destroy(pfz__corpus_t *c)
     for (i = 0; i < c->entries->nelts; i++) {
         free(APR_ARRAY_IDX(c->entries, i, pfz__entry_t *)->data);
         free(APR_ARRAY_IDX(c->entries, i, pfz__entry_t *)->owned);
+        free(APR_ARRAY_IDX(c->entries, i, pfz__entry_t *)->feats);
     }
     pfz__u32vec_free(&c->replace_log);
     pfz__featset_free(&c->features);
     pfz__featset_free(&c->edges);
     pfz__u32vec_free(&c->feature_log);
+}
+
+void pfz__corpus_keep_features(pfz__corpus_t *c, size_t idx, const uint32_t *features,
+                               size_t nfeatures, uint64_t exec_us)
+{
+    pfz__entry_t *e;
+    uint32_t *copy = NULL;
+
+    if (idx >= (size_t)c->entries->nelts)
+        return;
+    e = APR_ARRAY_IDX(c->entries, idx, pfz__entry_t *);
+    if (nfeatures > 0 && (copy = malloc(nfeatures * sizeof *copy)) != NULL)
+        memcpy(copy, features, nfeatures * sizeof *copy);
+    free(e->feats);
+    e->feats = copy;
+    e->nfeats = copy != NULL ? nfeatures : 0;
+    e->exec_us = exec_us;
 }
 
 int pfz__corpus_has(const pfz__corpus_t *c, const uint8_t *data, size_t size)
@@ -147,6 +165,10 @@ int pfz__corpus_replace(pfz__corpus_t *c, size_t idx, const uint8_t *data, size_
     memcpy(old, e->sha1, sizeof old);
     was_ours = e->ours;
     free(e->data);
+    free(e->feats); /* they were the old content's */
+    e->feats = NULL;
+    e->nfeats = 0;
+    e->exec_us = 0;
     c->total_bytes -= e->size;
     e->data = copy;
     e->size = size;

@@ -21,6 +21,12 @@ typedef struct pfz__entry {
                            (sorted); a REDUCE keeps them. Never freed early. */
     size_t nowned;
     int ours;           /* its file was written by this run (a REDUCE may delete it) */
+    uint32_t *feats;    /* every feature the input reaches, as the worker that ran
+                           it measured (malloc, NULL if unknown): handed to the
+                           other workers so they need not run it. Replaced (and
+                           freed) with the content: readers copy it under mu. */
+    size_t nfeats;
+    uint64_t exec_us;   /* how long that execution took (0: unknown) */
 } pfz__entry_t;
 
 typedef struct pfz__corpus {
@@ -59,6 +65,13 @@ void pfz__corpus_mark_seed(pfz__corpus_t *c);
  * file error (the replacement is still kept in memory). */
 int pfz__corpus_replace(pfz__corpus_t *c, size_t idx, const uint8_t *data, size_t size,
                         apr_status_t *st);
+
+/** Records what entry idx's content reaches (all its features, sorted or not,
+ * and the duration of the execution that measured them), replacing what was
+ * recorded. Nothing is recorded when nfeatures is 0 or memory is short: the
+ * workers then run the entry to learn its features. */
+void pfz__corpus_keep_features(pfz__corpus_t *c, size_t idx, const uint32_t *features,
+                               size_t nfeatures, uint64_t exec_us);
 
 /** 1 if an input with this content is in the corpus. */
 int pfz__corpus_has(const pfz__corpus_t *c, const uint8_t *data, size_t size);

@@ -22,7 +22,7 @@
 #define PFZ__ENV_HANDLES "PORTFUZZ_WORKER_HANDLES"
 
 #define PFZ__SHM_MAGIC 0x535a4650u /* "PFZS" little-endian */
-#define PFZ__SHM_VERSION 2u
+#define PFZ__SHM_VERSION 3u
 
 /* Shared-memory header. Fixed-width fields, no pointers; always at offset 0.
  * The value (the current input) follows at PFZ__SHM_VALUE_OFFSET, then the
@@ -58,10 +58,13 @@ typedef struct pfz__shm_hdr {
                                      (the handles); the value is the input it ran */
 
 /* An inbox record (little-endian): entry index (u32), data length (u32),
- * number of owned features (u32), the owned features (u32 each), the data.
+ * number of owned features (u32), number of features the entry reaches (u32,
+ * 0: unknown, the worker runs the entry to learn them), the duration of the
+ * execution that measured them (u32, microseconds, 0: unknown), the owned
+ * features (u32 each), the features (u32 each), the data.
  * Index == the worker's entry count appends an entry; a smaller index replaces
  * that entry (a REDUCE); anything else is a protocol error. */
-#define PFZ__INBOX_RECORD_FIXED 12u
+#define PFZ__INBOX_RECORD_FIXED 20u
 
 /* Layout helpers. */
 #define PFZ__SHM_VALUE(hdr) ((uint8_t *)(hdr) + PFZ__SHM_VALUE_OFFSET)

@@ -129,6 +129,10 @@ typedef struct pfz__inbox_item {
     size_t size;
     const uint32_t *owned;   /* features credited to the entry (REDUCE) */
     size_t nowned;
+    const uint32_t *feats;   /* every feature it reaches (NULL: unknown, the
+                                worker runs it to learn them) */
+    size_t nfeats;
+    uint32_t exec_us;        /* the measured execution's duration (0: unknown) */
 } pfz__inbox_item_t;
 
 typedef struct pfz__fuzz_args {

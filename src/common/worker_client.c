@@ -63,7 +63,8 @@ static apr_status_t stage_inputs(pfz__worker_t *w, const pfz__fuzz_args_t *a)
     apr_status_t st;
 
     for (i = 0; i < a->inbox_count; i++)
-        inbox += PFZ__INBOX_RECORD_FIXED + 4 * (uint64_t)a->inbox[i].nowned + a->inbox[i].size;
+        inbox += PFZ__INBOX_RECORD_FIXED + 4 * ((uint64_t)a->inbox[i].nowned + a->inbox[i].nfeats) +
+                 a->inbox[i].size;
     vcap = PFZ_MAX((uint64_t)a->max_len, (uint64_t)a->value.size);
     if ((st = pfz__guard_lock(&w->guard, &hdr)) != APR_SUCCESS)
         return st;
@@ -79,9 +80,13 @@ static apr_status_t stage_inputs(pfz__worker_t *w, const pfz__fuzz_args_t *a)
             pfz__put_u32(p, it->index);
             pfz__put_u32(p + 4, (uint32_t)it->size);
             pfz__put_u32(p + 8, (uint32_t)it->nowned);
+            pfz__put_u32(p + 12, (uint32_t)it->nfeats);
+            pfz__put_u32(p + 16, it->exec_us);
             p += PFZ__INBOX_RECORD_FIXED;
             for (k = 0; k < it->nowned; k++, p += 4)
                 pfz__put_u32(p, it->owned[k]);
+            for (k = 0; k < it->nfeats; k++, p += 4)
+                pfz__put_u32(p, it->feats[k]);
             if (it->size > 0)
                 memcpy(p, it->data, it->size);
             p += it->size;

@@ -149,17 +149,18 @@ static size_t collect_all(server_t *s)
 }
 
 /* Takes the corpus entries the coordinator put in the inbox (records as in
- * wire.h): runs each once (as the value, so a crash is attributed to it) to
- * learn its features, and appends it to the local corpus or replaces the entry
- * it reduces. */
+ * wire.h) into the local corpus: appended, or replacing the entry they reduce.
+ * An entry comes with the features the worker that found it measured; one
+ * without them (a reduced entry, a seed that reached nothing) is run once here
+ * (as the value, so a crash is attributed to it) to learn them. */
 static apr_status_t take_inbox(server_t *s) PFZ_ENGINE_FRAME("take_inbox", "_ZN6fuzzer8portfuzz10take_inboxEv");
 PFZ_NOINLINE static apr_status_t take_inbox(server_t *s)
 {
     pfz__shm_hdr_t *hdr = s->hdr;
     const uint8_t *p, *end;
-    uint32_t i, idx, len, nowned, k;
+    uint32_t i, idx, len, nowned, nfeats, k;
     size_t n;
-    uint64_t t0;
+    uint64_t t0, us;
     apr_status_t st;
 
     if (hdr->inbox_offset + hdr->inbox_len > pfz__shm_size(s->shm) ||
@@ -173,8 +174,11 @@ PFZ_NOINLINE static apr_status_t take_inbox(server_t *s)
         idx = pfz__get_u32(p);
         len = pfz__get_u32(p + 4);
         nowned = pfz__get_u32(p + 8);
+        nfeats = pfz__get_u32(p + 12);
+        us = pfz__get_u32(p + 16);
         p += PFZ__INBOX_RECORD_FIXED;
-        if (idx > pfz__sched_count(s->sched) || nowned > (size_t)(end - p) / 4)
+        if (idx > pfz__sched_count(s->sched) || nowned > (size_t)(end - p) / 4 ||
+            nfeats > FEATURE_SCRATCH || nfeats > (size_t)(end - p) / 4 - nowned)
             return PFZ_EPROTO;
         s->owned.n = 0;
         if (pfz__u32vec_reserve(&s->owned, nowned) != APR_SUCCESS)
@@ -182,18 +186,23 @@ PFZ_NOINLINE static apr_status_t take_inbox(server_t *s)
         for (k = 0; k < nowned; k++, p += 4)
             s->owned.v[k] = pfz__get_u32(p);
         s->owned.n = nowned;
+        for (k = 0; k < nfeats; k++, p += 4)
+            s->feat[k] = pfz__get_u32(p);
         if (len > (size_t)(end - p) || len > hdr->value_capacity)
             return PFZ_EPROTO;
-        memcpy(PFZ__SHM_VALUE(hdr), p, len);
-        hdr->value_len = len;
-        t0 = pfz__now_us();
-        pfz__cov_reset();
-        run_value(s, len);
-        n = collect_all(s);
+        n = nfeats;
+        if (n == 0) {
+            memcpy(PFZ__SHM_VALUE(hdr), p, len);
+            hdr->value_len = len;
+            t0 = pfz__now_us();
+            pfz__cov_reset();
+            run_value(s, len);
+            n = collect_all(s);
+            us = pfz__now_us() - t0;
+        }
         for (k = 0; k < n; k++)
             pfz__featset_add(&s->known, s->feat[k]);
-        st = pfz__sched_put(s->sched, idx, p, len, s->feat, n, s->owned.v, nowned,
-                            pfz__now_us() - t0);
+        st = pfz__sched_put(s->sched, idx, p, len, s->feat, n, s->owned.v, nowned, us);
         if (st != APR_SUCCESS)
             return st;
         if (len > s->cur_len)
@@ -202,6 +211,40 @@ PFZ_NOINLINE static apr_status_t take_inbox(server_t *s)
         p += len;
     }
     return p == end ? APR_SUCCESS : PFZ_EPROTO;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A new (or reduced) input, whose features new to this worker are the first n
+ * of s->feat, is the value: runs it once more to measure every feature it
+ * reaches, which go with the reply (the coordinator hands them to the other
+ * workers, which then need not run it) with that execution's duration. The
+ * union of both executions' features, sorted and unique (a flaky target may
+ * reach less the second time). Returns the count, in s->feat. Like the runs
+ * of take_inbox, this execution is the engine's, not one of -runs. */
+static size_t measure_all(server_t *s, size_t n, size_t size)
+{
+    size_t m = 0, k, u;
+    uint64_t t0 = pfz__now_us();
+
+    pfz__cov_reset();
+    if (run_value(s, size) != -1) {
+        m = pfz__cov_collect(NULL, s->feat + n, FEATURE_SCRATCH - n, 1);
+        m = PFZ_MIN(m, (size_t)FEATURE_SCRATCH - n);
+    } else {
+        pfz__cov_reset();
+    }
+    s->reply.exec_us = pfz__now_us() - t0;
+    n += m;
+    qsort(s->feat, n, sizeof *s->feat, cmp_u32);
+    for (k = 0, u = 0; k < n; k++)
+        if (u == 0 || s->feat[u - 1] != s->feat[k])
+            s->feat[u++] = s->feat[k];
+    return u;
 }
 
 /* The fuzzing loop of one FUZZ call. */
@@ -280,27 +323,25 @@ PFZ_NOINLINE static apr_status_t fuzz_loop(server_t *s)
             step = (uint64_t)s->opts->len_control * lg;
             s->since_new = 0;
         }
-        if (n > 0) {
-            s->since_new = 0;
-            pfz__mutator_note_new(s->mut);
-            n = PFZ_MIN(n, (size_t)FEATURE_SCRATCH);
-            for (i = 0; i < n; i++)
-                pfz__featset_add(&s->known, s->feat[i]);
+        if (n > 0 || smaller) {
+            int fresh = n > 0; /* a new input (even if smaller) or a REDUCE */
+            if (fresh) {
+                s->since_new = 0;
+                pfz__mutator_note_new(s->mut);
+                n = PFZ_MIN(n, (size_t)FEATURE_SCRATCH);
+                for (i = 0; i < n; i++)
+                    pfz__featset_add(&s->known, s->feat[i]);
+            }
+            n = measure_all(s, n, size);
             s->reply.features.n = 0;
             if (pfz__u32vec_reserve(&s->reply.features, n) != APR_SUCCESS)
                 return APR_ENOMEM;
             memcpy(s->reply.features.v, s->feat, n * sizeof *s->feat);
             s->reply.features.n = n;
-            s->reply.execs = execs;
-            s->reply.elapsed_us = pfz__now_us() - start;
-            return reply(s, PFZ__RS_NEW_INPUT);
-        }
-        if (smaller) {
-            s->reply.features.n = 0;
             s->reply.entry = (uint32_t)bidx;
             s->reply.execs = execs;
             s->reply.elapsed_us = pfz__now_us() - start;
-            return reply(s, PFZ__RS_REDUCE);
+            return reply(s, fresh ? PFZ__RS_NEW_INPUT : PFZ__RS_REDUCE);
         }
         if (limit && execs >= limit)
             break;

@@ -1,8 +1,13 @@
 /* crash_on_input.c -- crashes on one specific input: exactly "FUZZ!" (the
  * bytes are checked one at a time, so coverage feedback leads to it). The
- * input is recorded first (record.h) so tests can compare the artifact. */
+ * input is recorded first (record.h) so tests can compare the artifact.
+ * When PFZ_TEST_COUNT names a file, every execution of exactly "SEEDSEED"
+ * appends a byte to it (tests count how often an input ran, in all workers). */
 #include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <portfuzz.h>
 
@@ -10,6 +15,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    const char *count = getenv("PFZ_TEST_COUNT");
+
+    if (count != NULL && size == 8 && memcmp(data, "SEEDSEED", 8) == 0) {
+        FILE *f = fopen(count, "ab");
+        if (f != NULL) {
+            fputc('x', f);
+            fclose(f);
+        }
+    }
     if (size == 5 && data[0] == 'F')
         if (data[1] == 'U')
             if (data[2] == 'Z')
