@@ -952,6 +952,54 @@ static void test_entries_not_rerun(void)
     show_on_failure(ok, &r);
 }
 
+/* The corpus runs in batches (one RUN call for many inputs): a seed that
+ * crashes in the middle of one is the finding, and every other seed of the
+ * batch still joins the corpus (they run again), as without the crash. */
+static void test_seed_batch_crash(void)
+{
+    const char *dir = scratch("seedbatch");
+    const char *a = apr_pstrcat(pfz_test_pool, dir, "/a", NULL);
+    const char *b = apr_pstrcat(pfz_test_pool, dir, "/b", NULL);
+    const char *fill = apr_pstrcat(pfz_test_pool, dir, "/fill", NULL);
+    const char *ap = apr_pstrcat(pfz_test_pool, "-artifact_prefix=", dir, "/", NULL);
+    /* What fuzzing finds goes to a fresh first directory each time; the
+     * directories' inputs run in their order: a (10), b (the crash), fill. */
+    const char *args[] = {"-workers=1", "-runs=60", "-seed=1", "-keep_going=1", ap, "out", a, fill,
+                          NULL, NULL};
+    static const char *const seeds[] = {"Fxxxx", "FUxxx", "FUZxx", "FUZZx", "SEEDSEED", "F", NULL};
+    const char *target = pfz_test_target("tests/targets/crash_on_input");
+    const char *want;
+    run_t r;
+    int i, ok;
+
+    apr_dir_make_recursive(a, APR_FPROT_OS_DEFAULT, pfz_test_pool);
+    apr_dir_make_recursive(b, APR_FPROT_OS_DEFAULT, pfz_test_pool);
+    apr_dir_make_recursive(fill, APR_FPROT_OS_DEFAULT, pfz_test_pool);
+    for (i = 0; seeds[i] != NULL; i++)
+        put(a, apr_psprintf(pfz_test_pool, "s%d", i), seeds[i]);
+    /* A batch is a quarter of what is left per worker: of 47 inputs, the
+     * first 11, which are a's and then the crash. */
+    for (i = 0; i < 40; i++)
+        put(i < 4 ? a : fill, apr_psprintf(pfz_test_pool, "f%d", i),
+            apr_psprintf(pfz_test_pool, "fill%02d", i));
+    put(b, "crash", "FUZZ!");
+    args[5] = apr_pstrcat(pfz_test_pool, dir, "/out1", NULL);
+    r = run_target(target, args, NULL, dir, 0, NULL);
+    want = inited_cov(r.out);
+    ok = r.code == 0 && *want != '\0' && artifacts(dir, "crash-")->nelts == 0;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+    /* With the crash: the 10 inputs that ran before it in its batch run again. */
+    args[5] = apr_pstrcat(pfz_test_pool, dir, "/out2", NULL);
+    args[7] = b;
+    args[8] = fill;
+    r = run_target(target, args, NULL, dir, 0, NULL);
+    ok = r.code == 77 && artifacts(dir, "crash-")->nelts == 1 && strcmp(inited_cov(r.out), want) == 0 &&
+         strstr(r.out, "(on a seed input)") != NULL;
+    CU_ASSERT(ok);
+    show_on_failure(ok, &r);
+}
+
 static void test_feature_cache(void)
 {
     const char *dir = scratch("fcache");
@@ -2293,6 +2341,7 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_dict_and_plot);
     PFZ_TEST_ADD(s, test_reload);
     PFZ_TEST_ADD(s, test_entries_not_rerun);
+    PFZ_TEST_ADD(s, test_seed_batch_crash);
     PFZ_TEST_ADD(s, test_feature_cache);
     PFZ_TEST_ADD(s, test_minimize_file);
     PFZ_TEST_ADD(s, test_keep_going_every_kind);

@@ -21,6 +21,10 @@
 
 #define BATCH_US 100000u          /* time budget of one FUZZ call */
 #define INBOX_BYTES_PER_CALL (8u << 20)
+/* Corpus inputs per RUN call at the start: at most this many, and past the
+ * first, at most this many bytes. */
+#define SEED_BATCH 256
+#define SEED_BATCH_BYTES (4u << 20)
 #define LOG_TAIL (64u << 10)
 /* How long the threads get to finish after a stop before the run ends
  * without them (ClusterFuzz sends SIGKILL 10 s after SIGTERM). */
@@ -458,10 +462,16 @@ static void offer(pfz__coord_t *c, const uint8_t *data, size_t size, const uint3
                  c->corpus->outdir ? c->corpus->outdir : "?", pfz__strerror(st, msg, sizeof msg));
 }
 
+/* (mu held) How many seeds are still to be handed to a worker. */
+static int seeds_left(const pfz__coord_t *c)
+{
+    return c->seeds->nelts - c->next_seed + c->seed_retry->nelts;
+}
+
 /* (mu held) Prints INITED once every seed has run. */
 static void maybe_inited(pfz__coord_t *c)
 {
-    if (!c->inited && c->next_seed >= c->seeds->nelts && c->seeds_inflight == 0) {
+    if (!c->inited && seeds_left(c) == 0 && c->seeds_inflight == 0) {
         c->inited = 1;
         apr_thread_cond_broadcast(c->cv); /* client threads waiting to fuzz */
         status_line(c, "INITED");
@@ -507,11 +517,109 @@ static apr_status_t start_worker(pfz__coord_t *c, pfz__wslot_t *s)
     return st;
 }
 
+/* (mu held) The next corpus inputs for a RUN call, into batch (pfz__input_t)
+ * and items (their inbox records): a batch per call (one call per input made
+ * a 50,000-file corpus 50,000 round trips), small enough near the end that
+ * every worker gets a share. Returns the size of the largest. */
+static size_t take_seeds(pfz__coord_t *c, apr_array_header_t *batch, apr_array_header_t *items)
+{
+    size_t bytes = 0, largest = 0;
+    int want = PFZ_MAX(PFZ_MIN(seeds_left(c) / (4 * c->nworkers), SEED_BATCH), 1);
+    pfz__inbox_item_t *it;
+    pfz__input_t in;
+
+    apr_array_clear(batch);
+    apr_array_clear(items);
+    while (batch->nelts < want && seeds_left(c) > 0 && (batch->nelts == 0 || bytes < SEED_BATCH_BYTES)) {
+        if (c->seed_retry->nelts > 0)
+            in = *(pfz__input_t *)apr_array_pop(c->seed_retry);
+        else
+            in = APR_ARRAY_IDX(c->seeds, c->next_seed++, pfz__input_t);
+        APR_ARRAY_PUSH(batch, pfz__input_t) = in;
+        bytes += in.size;
+        largest = PFZ_MAX(largest, in.size);
+    }
+    for (want = 0; want < batch->nelts; want++) {
+        it = &APR_ARRAY_PUSH(items, pfz__inbox_item_t);
+        memset(it, 0, sizeof *it);
+        it->index = (uint32_t)want;
+        it->data = APR_ARRAY_IDX(batch, want, pfz__input_t).data;
+        it->size = APR_ARRAY_IDX(batch, want, pfz__input_t).size;
+    }
+    c->seeds_inflight += batch->nelts;
+    return largest;
+}
+
+/* (mu held) A RUN call of a batch replied: each input that ran joins the
+ * corpus (or not) with the features it reached; those it did not get to go
+ * back to the queue. Returns how many ran, or -1 if the reply is malformed. */
+static int seeds_ran(pfz__coord_t *c, const apr_array_header_t *batch, const pfz__reply_t *r)
+{
+    const uint32_t *v = r->features.v;
+    size_t pos = 0, total = r->features.n, n;
+    int k, done = (int)PFZ_MIN((size_t)r->entry, (size_t)batch->nelts);
+
+    for (k = 0; k < done; k++) {
+        const pfz__input_t *in = &APR_ARRAY_IDX(batch, k, pfz__input_t);
+        if (total - pos < 2)
+            break;
+        n = v[pos] == PFZ__BATCH_REJECTED ? 0 : v[pos];
+        if (n > total - pos - 2)
+            break;
+        if (v[pos] != PFZ__BATCH_REJECTED) /* the target returned -1: not added */
+            offer(c, in->data, in->size, v + pos + 2, n, v[pos + 1], c->corpus->entries->nelts == 0, 1);
+        pos += 2 + n;
+    }
+    for (; k < batch->nelts; k++)
+        APR_ARRAY_PUSH(c->seed_retry, pfz__input_t) = APR_ARRAY_IDX(batch, k, pfz__input_t);
+    c->seeds_inflight -= batch->nelts;
+    maybe_inited(c);
+    return done > 0 && pos == total ? done : -1;
+}
+
+/* (mu held) The worker died in a batch: the input in its region (reported as
+ * the finding) is done; the others go back to the queue (those that ran
+ * before it had no reply). With res NULL (the call failed otherwise), all of
+ * them go back. */
+static void seeds_died(pfz__coord_t *c, const apr_array_header_t *batch, const pfz__fuzz_result_t *res)
+{
+    int k, culprit = -1;
+
+    for (k = 0; k < batch->nelts && culprit < 0 && res != NULL; k++) {
+        const pfz__input_t *in = &APR_ARRAY_IDX(batch, k, pfz__input_t);
+        if (in->size == res->input_size && (in->size == 0 || memcmp(in->data, res->input, in->size) == 0))
+            culprit = k;
+    }
+    for (k = 0; k < batch->nelts; k++)
+        if (k != culprit)
+            APR_ARRAY_PUSH(c->seed_retry, pfz__input_t) = APR_ARRAY_IDX(batch, k, pfz__input_t);
+    c->seeds_inflight -= batch->nelts;
+    maybe_inited(c);
+}
+
+/* After a batch replied (mu not held): the inputs that ran through need not
+ * run at the next start. Our own copies are the keys, never the worker's. */
+static void seeds_to_cache(pfz__coord_t *c, const apr_array_header_t *batch, const pfz__reply_t *r,
+                           int done)
+{
+    const uint32_t *v = r->features.v;
+    size_t pos = 0, n;
+    int k;
+
+    for (k = 0; k < done; k++) {
+        const pfz__input_t *in = &APR_ARRAY_IDX(batch, k, pfz__input_t);
+        n = v[pos] == PFZ__BATCH_REJECTED ? 0 : v[pos];
+        pfz__featcache_put(c->fc, in->data, in->size, v + pos + 2, n, v[pos] == PFZ__BATCH_REJECTED);
+        pos += 2 + n;
+    }
+}
+
 static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
 {
     pfz__wslot_t *s = arg;
     pfz__coord_t *c = s->coord;
     apr_array_header_t *inbox = apr_array_make(s->pool, 64, sizeof(pfz__inbox_item_t));
+    apr_array_header_t *batch = apr_array_make(s->pool, SEED_BATCH, sizeof(pfz__input_t));
     pfz__u32vec_t feats = {0};
     pfz__fuzz_args_t a;
     uint64_t call_no = 0, reserved = 0; /* (mu) this thread's share of -runs */
@@ -520,7 +628,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
 
     for (;;) {
         size_t nent = 0, nfeat = 0, nrep = 0;
-        int seed_idx = -1;
+        int seeding = 0, done = 0;
 
         memset(&a, 0, sizeof a);
         apr_thread_mutex_lock(c->mu);
@@ -535,16 +643,18 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
         a.flags = (c->o->use_value_profile ? PFZ__FUZZF_VALUE_PROFILE : 0) |
                   (c->o->only_ascii ? PFZ__FUZZF_ONLY_ASCII : 0) |
                   (c->o->reduce_inputs ? PFZ__FUZZF_REDUCE : 0);
-        if (c->next_seed < c->seeds->nelts) {
-            seed_idx = c->next_seed++;
-            c->seeds_inflight++;
+        if (seeds_left(c) > 0) {
+            size_t largest = take_seeds(c, batch, inbox);
+            seeding = 1;
             if (c->o->runs >= 0) { /* seeds always run; their executions count */
-                reserved = 1;
-                c->runs_reserved += 1;
+                reserved = (uint64_t)batch->nelts;
+                c->runs_reserved += reserved;
             }
             a.type = PFZ__CALL_RUN;
-            a.value = APR_ARRAY_IDX(c->seeds, seed_idx, pfz__input_t);
-            a.deadline_us = pfz__options_deadline_us(c->o, 30000000u, 1);
+            a.max_len = (uint32_t)PFZ_MAX(largest, c->max_len);
+            a.inbox = (const pfz__inbox_item_t *)inbox->elts;
+            a.inbox_count = (size_t)inbox->nelts;
+            a.deadline_us = pfz__options_deadline_us(c->o, 30000000u, (uint64_t)batch->nelts + 1);
         } else if (!c->inited) {
             /* Seeds run first: every seed is in the corpus (or reported)
              * before any mutation, as in libFuzzer. The wait is at most one
@@ -588,17 +698,21 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
         if ((st = start_worker(c, s)) != APR_SUCCESS)
             break;
         st = pfz__client_call(s->worker, &a, &s->res);
+        if (seeding && st != APR_SUCCESS && st != PFZ_EWORKERDIED) {
+            apr_thread_mutex_lock(c->mu);
+            seeds_died(c, batch, NULL);
+            apr_thread_mutex_unlock(c->mu);
+        }
         if (st == PFZ_ESHMCLOSED)
             break; /* cleaned up under us: interrupted, never a finding */
         if (st == PFZ_EWORKERDIED) {
             apr_thread_mutex_lock(c->mu);
             c->total_execs += s->res.exec_count; /* the died call's executions count */
             apr_thread_mutex_unlock(c->mu);
-            handle_death(c, s, seed_idx >= 0);
-            if (seed_idx >= 0) {
+            handle_death(c, s, seeding);
+            if (seeding) {
                 apr_thread_mutex_lock(c->mu);
-                c->seeds_inflight--;
-                maybe_inited(c);
+                seeds_died(c, batch, &s->res);
                 apr_thread_mutex_unlock(c->mu);
             }
             continue;
@@ -615,20 +729,21 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             handle_leak(c, s);
             continue;
         }
-        if (s->res.reply.status == PFZ__RS_ERROR) {
-            pfz__log("ERROR: worker %d: %s", s->id, s->res.reply.err);
+        if (s->res.reply.status == PFZ__RS_ERROR || (seeding && s->res.reply.status != PFZ__RS_OK)) {
+            pfz__log("ERROR: worker %d: %s", s->id,
+                     s->res.reply.status == PFZ__RS_ERROR ? s->res.reply.err : "unexpected reply to a RUN call");
+            if (seeding) {
+                apr_thread_mutex_lock(c->mu);
+                seeds_died(c, batch, NULL);
+                apr_thread_mutex_unlock(c->mu);
+            }
             pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
             break;
         }
         apr_thread_mutex_lock(c->mu);
         c->total_execs += s->res.reply.execs;
-        if (seed_idx >= 0) {
-            if (s->res.reply.status != PFZ__RS_REJECTED) /* the target returned -1 */
-                offer(c, s->res.input, s->res.input_size, s->res.reply.features.v,
-                      s->res.reply.features.n, s->res.reply.exec_us,
-                      c->corpus->entries->nelts == 0, 1);
-            c->seeds_inflight--;
-            maybe_inited(c);
+        if (seeding) {
+            done = seeds_ran(c, batch, &s->res.reply);
         } else {
             s->entries_sent = nent;
             s->features_sent = nfeat;
@@ -640,12 +755,15 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
                 reduce(c, s->res.reply.entry, s->res.input, s->res.input_size, &s->res.reply);
         }
         apr_thread_mutex_unlock(c->mu);
-        /* A corpus input that ran through: a restart need not run it again.
-         * Our own copy of it is the key, never the worker's region. */
-        if (seed_idx >= 0 && c->fc != NULL &&
-            (s->res.reply.status == PFZ__RS_OK || s->res.reply.status == PFZ__RS_REJECTED))
-            pfz__featcache_put(c->fc, a.value.data, a.value.size, s->res.reply.features.v,
-                               s->res.reply.features.n, s->res.reply.status == PFZ__RS_REJECTED);
+        if (done < 0) {
+            /* Engine code wrote the reply: a malformed one is a broken worker. */
+            pfz__log("ERROR: worker %d: malformed reply to a RUN call of %d inputs", s->id,
+                     batch->nelts);
+            pfz__coord_request_stop(c, PFZ_EXIT_USAGE);
+            break;
+        }
+        if (done > 0 && c->fc != NULL)
+            seeds_to_cache(c, batch, &s->res.reply, done);
     }
     apr_thread_mutex_lock(c->mu);
     c->runs_reserved -= reserved;
@@ -1082,10 +1200,10 @@ static void plot(pfz__coord_t *c, apr_pool_t *p)
  * found): a progress line every few seconds, with the corpus so far. */
 static void seeds_progress(pfz__coord_t *c, uint64_t now)
 {
-    uint64_t done = (uint64_t)(c->next_seed - c->seeds_inflight);
+    uint64_t done = (uint64_t)(c->seeds->nelts - seeds_left(c) - c->seeds_inflight);
     char extra[128];
 
-    if (c->next_seed >= c->seeds->nelts && c->seeds_inflight == 0) {
+    if (seeds_left(c) == 0 && c->seeds_inflight == 0) {
         c->seed_prog_on = 0;
         return;
     }
@@ -1139,6 +1257,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     c->seed = o->seed ? (uint64_t)o->seed : (uint64_t)apr_time_now() ^ (uint64_t)pfz__now_us() << 17;
     c->nworkers = campaign_workers(o);
     c->seeds = apr_array_make(pool, 64, sizeof(pfz__input_t));
+    c->seed_retry = apr_array_make(pool, 16, sizeof(pfz__input_t));
     c->signatures = apr_hash_make(pool);
     c->reloaded = apr_hash_make(pool);
     c->next_pulse = 1024;

@@ -56,6 +56,8 @@ struct pfz__coord {
     /* (mu) */
     pfz__corpus_t *corpus;
     apr_array_header_t *seeds;  /* pfz__input_t: inputs to run once first */
+    apr_array_header_t *seed_retry; /* pfz__input_t: seeds of a batch whose worker
+                                       died before it replied: to run again */
     int next_seed, seeds_inflight, inited;
     int stopping;               /* 1: stop requested */
     int threads_live;           /* client threads + watchdog not yet finished */

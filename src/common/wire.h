@@ -66,6 +66,11 @@ typedef struct pfz__shm_hdr {
  * that entry (a REDUCE); anything else is a protocol error. */
 #define PFZ__INBOX_RECORD_FIXED 20u
 
+/* A RUN call with an inbox runs its records' data, one by one (the corpus at
+ * start-up, in batches); in the reply's features, an input that the target
+ * rejected (returned -1) has this instead of its feature count. */
+#define PFZ__BATCH_REJECTED 0xffffffffu
+
 /* Layout helpers. */
 #define PFZ__SHM_VALUE(hdr) ((uint8_t *)(hdr) + PFZ__SHM_VALUE_OFFSET)
 #define PFZ__SHM_INBOX(hdr) ((uint8_t *)(hdr) + (hdr)->inbox_offset)

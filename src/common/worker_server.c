@@ -401,6 +401,67 @@ PFZ_NOINLINE static apr_status_t run_once(server_t *s)
     return reply(s, PFZ__RS_OK);
 }
 
+/* RUN with an inbox: the corpus inputs of the inbox (records as in wire.h,
+ * their index their place in the batch), one after the other, each written to
+ * the value before it runs (a crash is attributed to it). The reply's features
+ * are, per input that ran, its feature count (PFZ__BATCH_REJECTED: the target
+ * returned -1), the execution's microseconds and its features; reply.entry
+ * says how many ran (the rest, if the reply would grow too big, are for
+ * another call). */
+static apr_status_t run_batch(server_t *s) PFZ_ENGINE_FRAME("run_batch", "_ZN6fuzzer8portfuzz9run_batchEv");
+PFZ_NOINLINE static apr_status_t run_batch(server_t *s)
+{
+    pfz__shm_hdr_t *hdr = s->hdr;
+    const uint8_t *p, *end;
+    pfz__u32vec_t *out = &s->reply.features;
+    uint64_t t0, start = pfz__now_us(), us;
+    uint32_t i, len, skip;
+    size_t n;
+    int rc;
+
+    if (hdr->inbox_offset + hdr->inbox_len > pfz__shm_size(s->shm) ||
+        hdr->inbox_len > hdr->inbox_capacity)
+        return reply_error(s, "malformed inbox in shared memory");
+    p = PFZ__SHM_INBOX(hdr);
+    end = p + hdr->inbox_len;
+    for (i = 0; i < s->call.inbox_count; i++) {
+        if (out->n + 3 + FEATURE_SCRATCH > PFZ__RPC_MAX_FEATURES)
+            break; /* the rest in the next call */
+        if ((size_t)(end - p) < PFZ__INBOX_RECORD_FIXED)
+            return reply_error(s, "malformed inbox in shared memory");
+        len = pfz__get_u32(p + 4);
+        skip = pfz__get_u32(p + 8) + pfz__get_u32(p + 12);
+        p += PFZ__INBOX_RECORD_FIXED;
+        if (skip > (size_t)(end - p) / 4 || len > (size_t)(end - p) - 4 * (size_t)skip ||
+            len > hdr->value_capacity)
+            return reply_error(s, "malformed inbox in shared memory");
+        p += 4 * (size_t)skip;
+        memcpy(PFZ__SHM_VALUE(hdr), p, len);
+        hdr->value_len = len;
+        p += len;
+        pfz__cov_reset();
+        t0 = pfz__now_us();
+        rc = run_value(s, len);
+        us = pfz__now_us() - t0;
+        if (rc == -1) {
+            pfz__cov_reset();
+            n = 0;
+        } else {
+            n = collect_all(s);
+        }
+        if (pfz__u32vec_reserve(out, out->n + 2 + n) != APR_SUCCESS)
+            return APR_ENOMEM;
+        out->v[out->n++] = rc == -1 ? PFZ__BATCH_REJECTED : (uint32_t)n;
+        out->v[out->n++] = (uint32_t)PFZ_MIN(us, (uint64_t)UINT32_MAX);
+        memcpy(out->v + out->n, s->feat, n * sizeof *s->feat);
+        out->n += n;
+    }
+    s->reply.entry = i;
+    s->reply.execs = i;
+    s->reply.elapsed_us = s->reply.exec_us = pfz__now_us() - start;
+    return reply(s, PFZ__RS_OK);
+}
+
 /* MINIMIZE (crash): tries ever smaller variants of the value -- removing chunks
  * from half the input down to single bytes -- each written to the region
  * before it runs. A variant that crashes kills this process, and the
@@ -482,7 +543,7 @@ PFZ_NOINLINE static apr_status_t serve_one(server_t *s)
             return reply(s, PFZ__RS_OK);
         return fuzz_loop(s);
     case PFZ__CALL_RUN:
-        return run_once(s);
+        return s->call.inbox_count > 0 ? run_batch(s) : run_once(s);
     case PFZ__CALL_MINIMIZE:
         return minimize(s);
     default:
