@@ -398,7 +398,15 @@ static void *APR_THREAD_FUNC runner_main(apr_thread_t *t, void *arg)
     merge_t *g = r->g;
     apr_pool_t *p = NULL;
 
-    apr_pool_create(&p, r->pool);
+    if (apr_pool_create(&p, r->pool) != APR_SUCCESS) {
+        apr_thread_mutex_lock(g->mu);
+        pfz__log("ERROR: merge: out of memory starting a runner thread");
+        g->code = PFZ_EXIT_USAGE;
+        g->stop = 1;
+        apr_thread_mutex_unlock(g->mu);
+        apr_thread_exit(t, APR_SUCCESS);
+        return NULL;
+    }
     for (;;) {
         uint8_t *data = NULL;
         size_t i, len = 0;
