@@ -14,7 +14,8 @@ once: a short libFuzzer campaign's corpus of the harness, plus mutants of it
             feature cache off; portfuzz -workers=2 with a warm feature cache
             (an earlier run of the same binary on the same corpus)
   merge     -merge=1 of the corpus into an empty directory: libFuzzer,
-            portfuzz -workers=2
+            portfuzz -workers=1 and -workers=2 (the merge runs in that many
+            workers at once); the files each kept are printed too
   reload    the coordinator's own CPU seconds over --reload-secs seconds of
             fuzzing on the corpus with -reload=1 and with -reload=0
             (portfuzz -workers=1, warm cache; read from /proc/PID/stat)
@@ -128,6 +129,8 @@ def main():
     ap.add_argument("--base-secs", type=int, default=120)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--reload-secs", type=int, default=60)
+    ap.add_argument("--only", choices=("all", "merge"), default="all",
+                    help="merge: measure -merge=1 alone (skips restart and reload)")
     args = ap.parse_args()
     args.bin, args.work = os.path.abspath(args.bin), os.path.abspath(args.work)
     pf = os.path.join(args.bin, args.harness + "-portfuzz")
@@ -137,15 +140,18 @@ def main():
     make_corpus(args, lf, corpus)
     cache = os.path.join(args.work, "cache")
     common = ["-seed=1", "-runs=1", "-timeout=25", "-rss_limit_mb=4096"]
+    merge_only = args.only == "merge"
     shutil.rmtree(cache, ignore_errors=True)
     # Warm the cache once (not measured). The corpus is the first directory,
     # as a restarted campaign has it: this run adds portfuzz's <sha1> copies
     # of its entries, so every measured run sees the same files.
-    run([pf, "-workers=2", "-feature_cache=" + cache] + common + [corpus], args.work, 3600)
+    if not merge_only:
+        run([pf, "-workers=2", "-feature_cache=" + cache] + common + [corpus], args.work, 3600)
     nfiles = len(os.listdir(corpus))
     restart = {k: [] for k in ("libFuzzer", "pf w1 (no cache)", "pf w2 (no cache)",
                                "pf w2 (warm cache)")}
-    merge = {"libFuzzer": [], "pf w2": []}
+    merge = {"libFuzzer": [], "pf w1": [], "pf w2": []}
+    kept_by = {k: [] for k in merge}
     for rep in range(args.reps):
         cmds = [
             ("libFuzzer", [lf] + common + [corpus]),
@@ -156,25 +162,27 @@ def main():
         ]
         if rep % 2:
             cmds.reverse()
-        for name, cmd in cmds:
+        for name, cmd in ([] if merge_only else cmds):
             t, rc, err = run(cmd, args.work, 3600)
             log("  restart %-20s %7.1fs (exit %d)" % (name, t, rc))
             restart[name].append(t)
-        for name in (["libFuzzer", "pf w2"] if rep % 2 == 0 else ["pf w2", "libFuzzer"]):
+        order = ["libFuzzer", "pf w1", "pf w2"]
+        for name in (order if rep % 2 == 0 else order[::-1]):
             out = os.path.join(args.work, "merged")
             shutil.rmtree(out, ignore_errors=True)
             os.makedirs(out)
             ctl = os.path.join(args.work, "merge.ctl")
             if os.path.exists(ctl):
                 os.remove(ctl)
-            cmd = ([lf] if name == "libFuzzer" else [pf, "-workers=2", "-feature_cache=0"]) + \
+            cmd = ([lf] if name == "libFuzzer" else [pf, "-workers=" + name[-1], "-feature_cache=0"]) + \
                 ["-merge=1", "-timeout=25", "-rss_limit_mb=4096", out, corpus]
             t, rc, err = run(cmd, args.work, 7200)
             kept = len(os.listdir(out))
             log("  merge   %-20s %7.1fs (exit %d, %d files kept)" % (name, t, rc, kept))
             merge[name].append(t)
+            kept_by[name].append(kept)
     reload = {}
-    for r in (1, 0):
+    for r in ((1, 0) if not merge_only else ()):
         # new finds go to a fresh first directory: the corpus stays as measured
         out = os.path.join(args.work, "reload-out")
         shutil.rmtree(out, ignore_errors=True)
@@ -188,15 +196,20 @@ def main():
           (args.harness, nfiles,
            sum(os.path.getsize(os.path.join(corpus, f)) for f in os.listdir(corpus)) / 2**20,
            args.reps))
-    base = med(restart["libFuzzer"])
-    print("restart to the first fuzzing execution:")
-    for k, v in restart.items():
-        print("  %-20s %8.1f s   x%.2f of libFuzzer's time" % (k, med(v), med(v) / base))
+    if not merge_only:
+        base = med(restart["libFuzzer"])
+        print("restart to the first fuzzing execution:")
+        for k, v in restart.items():
+            print("  %-20s %8.1f s   x%.2f of libFuzzer's time" % (k, med(v), med(v) / base))
     print("merge (-merge=1 into an empty directory):")
     for k, v in merge.items():
-        print("  %-20s %8.1f s   x%.2f of libFuzzer's time" % (k, med(v), med(v) / med(merge["libFuzzer"])))
-    print("coordinator CPU over %d s of fuzzing, -workers=1: -reload=1 %.2f s, -reload=0 %.2f s" %
-          (args.reload_secs, reload[1], reload[0]))
+        print("  %-20s %8.1f s   x%.2f of libFuzzer's time   runs %s   files kept %s" %
+              (k, med(v), med(v) / med(merge["libFuzzer"]), " ".join("%.1f" % x for x in v),
+               " ".join(str(x) for x in kept_by[k])))
+    print("  pf w2 / pf w1: x%.2f" % (med(merge["pf w2"]) / med(merge["pf w1"])))
+    if not merge_only:
+        print("coordinator CPU over %d s of fuzzing, -workers=1: -reload=1 %.2f s, -reload=0 %.2f s" %
+              (args.reload_secs, reload[1], reload[0]))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 # costs of portfuzz against libFuzzer, on libxml2's fuzz/xml.c (built by
 # bench/real.sh --build-only). bench/bigcorpus.py says what is measured.
 #
-#   bench/bigcorpus.sh [--files N] [--reps R] [--harness NAME]
+#   bench/bigcorpus.sh [--files N] [--reps R] [--harness NAME] [--only merge]
 #
 # The corpus is made once in bench/_build/bigcorpus/corpus (reused while it
 # has N files). Prints the table and keeps it in

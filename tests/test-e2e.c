@@ -2330,6 +2330,186 @@ static void test_merge_resume_after_interrupt(void)
 #endif
 }
 
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The names of dir's files, sorted, each after a space. */
+static const char *sorted_names(const char *dir)
+{
+    apr_array_header_t *files = apr_array_make(pfz_test_pool, 8, sizeof(const char *));
+    const char *names = "";
+    int i;
+
+    pfz__list_files_for_test(files, dir);
+    for (i = 0; i < files->nelts; i++) {
+        const char *p = APR_ARRAY_IDX(files, i, const char *), *s = strrchr(p, '/');
+        APR_ARRAY_IDX(files, i, const char *) = s != NULL ? s + 1 : p;
+    }
+    qsort(files->elts, (size_t)files->nelts, sizeof(const char *), by_string);
+    for (i = 0; i < files->nelts; i++)
+        names = apr_pstrcat(pfz_test_pool, names, " ", APR_ARRAY_IDX(files, i, const char *), NULL);
+    return names;
+}
+
+/* A file's text, or "" when it cannot be read. */
+static const char *text_of(const char *path)
+{
+    uint8_t *d;
+    size_t n;
+    const char *t;
+
+    if (pfz__read_file(path, &d, &n, 1 << 20, pfz_test_pool) != APR_SUCCESS)
+        return "";
+    t = apr_pstrmemdup(pfz_test_pool, (const char *)d, n);
+    free(d);
+    return t;
+}
+
+#ifndef _WIN32
+/* Control-file text without its COV lines. */
+static const char *without_cov(const char *t)
+{
+    const char *p, *nl, *kept = "";
+
+    for (p = t; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+        if (strncmp(p, "COV ", 4) != 0)
+            kept = apr_pstrcat(pfz_test_pool, kept, apr_pstrndup(pfz_test_pool, p, (apr_size_t)(nl - p + 1)), NULL);
+    return kept;
+}
+#endif
+
+/* Inputs of varied coverage for the kinds target, with a crash, an abort
+ * and a hang (-timeout=1) among them. Run order (size, then name): see the
+ * control file. */
+static void put_merge_inputs(const char *in)
+{
+    static const char *const c[] = {"!", "!x", "abc", "abd", "!Ca", "!y", "!z", "!Hq", "!Aa", "!HG",
+                                    "!Hxx", "!Czz", "!xyz", "!yyyy", "!zzzzz", "!!!!!!", "hello!"};
+    size_t i;
+
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(in, APR_FPROT_OS_DEFAULT, pfz_test_pool), APR_SUCCESS);
+    for (i = 0; i < sizeof c / sizeof c[0]; i++)
+        put(in, apr_psprintf(pfz_test_pool, "in%02u", (unsigned)i), c[i]);
+}
+
+/* -workers=2 runs the merge in two workers at once, and the result is the
+ * one worker's to the byte: the control file (records in input order,
+ * though the other worker runs ahead while one crashes or hangs: the inputs
+ * after a crash and a 1-second hang finish first), the files kept, the
+ * MERGE-OUTER line. The crashing and hanging inputs are left out with their
+ * STARTED and no FT; the merge goes on past them. */
+static void test_merge_parallel_same_result(void)
+{
+    const char *dir = scratch("merge-par");
+    const char *in = apr_pstrcat(pfz_test_pool, dir, "/in", NULL);
+    const char *out[2], *ctl[2];
+    int w, f[2], ft[2], e[2];
+    run_t r;
+
+    put_merge_inputs(in);
+    for (w = 0; w < 2; w++) {
+        const char *args[] = {"-merge=1", "-timeout=1", NULL, NULL, NULL, in, NULL};
+        out[w] = apr_psprintf(pfz_test_pool, "%s/out%d", dir, w + 1);
+        ctl[w] = apr_psprintf(pfz_test_pool, "%s/ctl%d", dir, w + 1);
+        args[2] = apr_pstrcat(pfz_test_pool, "-merge_control_file=", ctl[w], NULL);
+        args[3] = w == 0 ? "-workers=1" : "-workers=2";
+        args[4] = out[w];
+        r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0, NULL);
+        CU_ASSERT_EQUAL(r.code, 0);
+        show_on_failure(r.code == 0, &r);
+        CU_ASSERT_FATAL(merge_outer(r.out, &f[w], &ft[w], &e[w]));
+        /* (A sanitizer's slow crash report can outlast -timeout=1: then a
+         * crash is called a hang. Either way it is left out.) */
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "in09' hangs"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "in04' "));
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "in08' ")); /* abort */
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "in11' "));
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "4 input(s) left out"));
+        CU_ASSERT_EQUAL(strstr(r.out, "2 workers in parallel") != NULL, w == 1);
+    }
+    CU_ASSERT(f[0] == f[1] && ft[0] == ft[1] && e[0] == e[1]);
+    CU_ASSERT(f[0] >= 3);
+    CU_ASSERT_STRING_EQUAL(sorted_names(out[0]), sorted_names(out[1]));
+    CU_ASSERT_STRING_EQUAL(text_of(ctl[0]), text_of(ctl[1]));
+    if (strcmp(text_of(ctl[0]), text_of(ctl[1])) != 0)
+        fprintf(stderr, "\n-workers=1:\n%s\n-workers=2:\n%s\n", text_of(ctl[0]), text_of(ctl[1]));
+    {
+        /* Every input has its STARTED, in order; the four failures no FT,
+         * each followed by the next input's STARTED; the last one ran. */
+        const char *t = text_of(ctl[1]), *p;
+        int i, starts = 0, fts = 0;
+        for (i = 0; i < 17; i++) {
+            char rec[32];
+            snprintf(rec, sizeof rec, "\nSTARTED %d ", i);
+            CU_ASSERT_PTR_NOT_NULL(p = strstr(t, rec));
+        }
+        for (p = t; (p = strstr(p, "\nSTARTED ")) != NULL; p++)
+            starts++;
+        for (p = t; (p = strstr(p, "\nFT ")) != NULL; p++)
+            fts++;
+        CU_ASSERT_EQUAL(starts, 17);
+        CU_ASSERT_EQUAL(fts, 13);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nSTARTED 6 3\nSTARTED 7 3\n"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nSTARTED 8 3\nSTARTED 9 3\nSTARTED 10 4\n"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nSTARTED 11 4\nSTARTED 12 4\n"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nFT 16 "));
+    }
+}
+
+#ifndef _WIN32
+/* SIGKILL of a -workers=2 merge while one worker hangs and the other has run
+ * the inputs after it: nothing after the hang's STARTED is in the control
+ * file (records stay in input order), and the merge resumed with the same
+ * command runs those inputs again, skips the hang as libFuzzer would, and
+ * keeps what an uninterrupted merge keeps, with the same STARTED and FT
+ * records (COV lists each edge once per run, so it may differ). */
+static void test_merge_parallel_resume_after_kill(void)
+{
+    const char *dir = scratch("merge-par-resume");
+    const char *in = apr_pstrcat(pfz_test_pool, dir, "/in", NULL);
+    const char *out = apr_pstrcat(pfz_test_pool, dir, "/out", NULL);
+    const char *ref = apr_pstrcat(pfz_test_pool, dir, "/ref", NULL);
+    const char *ref_ctl = apr_pstrcat(pfz_test_pool, dir, "/ref-ctl", NULL);
+    const char *args[] = {"-merge=1", "-workers=2", "-timeout=60", NULL, out, in, NULL};
+    const char *rargs[] = {"-merge=1", "-workers=1", "-timeout=1", NULL, ref, in, NULL};
+    const char *t, *hang_rec = "\nSTARTED 9 3\n";
+    int f, ft, e, rf, rft, re;
+    run_t r;
+
+    put_merge_inputs(in);
+    resume_ctl = apr_pstrcat(pfz_test_pool, dir, "/ctl", NULL);
+    resume_wait = hang_rec + 1;
+    args[3] = apr_pstrcat(pfz_test_pool, "-merge_control_file=", resume_ctl, NULL);
+    rargs[3] = apr_pstrcat(pfz_test_pool, "-merge_control_file=", ref_ctl, NULL);
+    during_run = wait_for_hang_started;
+    interrupt_signal = 9; /* SIGKILL */
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 1.0, NULL);
+    interrupt_signal = 2;
+    during_run = NULL;
+    CU_ASSERT(r.signaled && r.code == 128 + 9);
+    t = text_of(resume_ctl);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, hang_rec));
+    CU_ASSERT(strlen(t) > strlen(hang_rec) && strcmp(t + strlen(t) - strlen(hang_rec), hang_rec) == 0);
+    apr_sleep(300000); /* the workers die with the coordinator (parent-death signal) */
+    r = run_target(pfz_test_target("tests/targets/kinds"), args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "in09' will be skipped as unlucky"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "MERGE-INNER: 17 total files; 10 processed earlier; will process 7 files now"));
+    CU_ASSERT_PTR_NULL(strstr(r.out, "hangs")); /* not run again: no 60 s timeout */
+    CU_ASSERT(r.seconds < 30);
+    CU_ASSERT_FATAL(merge_outer(r.out, &f, &ft, &e));
+    r = run_target(pfz_test_target("tests/targets/kinds"), rargs, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_FATAL(merge_outer(r.out, &rf, &rft, &re));
+    CU_ASSERT(f == rf && ft == rft && e == re);
+    CU_ASSERT_STRING_EQUAL(sorted_names(out), sorted_names(ref));
+    CU_ASSERT_STRING_EQUAL(without_cov(text_of(resume_ctl)), without_cov(text_of(ref_ctl)));
+}
+#endif
+
 void pfz_test_register_e2e(void)
 {
     CU_pSuite s = pfz_test_suite("e2e");
@@ -2376,6 +2556,10 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_merge_prune);
     PFZ_TEST_ADD(s, test_merge_resume_after_kill);
     PFZ_TEST_ADD(s, test_merge_resume_after_interrupt);
+    PFZ_TEST_ADD(s, test_merge_parallel_same_result);
+#ifndef _WIN32
+    PFZ_TEST_ADD(s, test_merge_parallel_resume_after_kill);
+#endif
 
     s = pfz_test_suite("hostile");
     PFZ_TEST_ADD(s, test_hostile_slow_init_time_limit);

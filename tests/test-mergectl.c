@@ -58,6 +58,24 @@ static void test_parse_resume_points(void)
     CU_ASSERT_PTR_NULL(m.last_failure);
     CU_ASSERT_EQUAL(m.valid_len, strlen("2\n0\na\nb\nSTARTED 0 1\nFT 0 5\nCOV 0 0\n"));
     pfz__mctl_free(&m);
+    /* Killed while writing an input's FT or COV: it ran through, so it is no
+     * failure; its records go and it runs again. A crash record before it
+     * (STARTED 0 alone) stays one. */
+    {
+        static const char *const cut[] = {"FT 1 5 6", "F", "COV 1 3"};
+        const char *keep = "3\n0\na\nb\nc\nSTARTED 0 1\nSTARTED 1 2\n";
+        size_t c;
+        for (c = 0; c < sizeof cut / sizeof cut[0]; c++) {
+            const char *t2 = apr_pstrcat(pfz_test_pool, keep, c == 2 ? "FT 1 5\n" : "", cut[c], NULL);
+            CU_ASSERT_EQUAL_FATAL(parse(&m, t2, err), APR_SUCCESS);
+            CU_ASSERT_EQUAL(m.first_unprocessed, 1);
+            CU_ASSERT_PTR_NULL(m.last_failure);
+            CU_ASSERT_EQUAL(m.valid_len, strlen(keep) - strlen("STARTED 1 2\n"));
+            CU_ASSERT(m.files[0].started && !m.files[0].done);
+            CU_ASSERT(!m.files[1].started && !m.files[1].done && m.files[1].feats.n == 0);
+            pfz__mctl_free(&m);
+        }
+    }
     /* Only the header: nothing processed yet. */
     CU_ASSERT_EQUAL_FATAL(parse(&m, "2\n1\na\nb\n", err), APR_SUCCESS);
     CU_ASSERT_EQUAL(m.first_unprocessed, 0);

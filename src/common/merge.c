@@ -9,6 +9,11 @@
  * is left out; the merge goes on), then the inputs of the IN directories that
  * bring features OUT lacks are copied into OUT, named by their SHA-1.
  *
+ * With -workers=N, N workers run the inputs at once: a runner thread per
+ * worker takes the next input under merge_t.mu; the records are written in
+ * input order all the same (flush), so the control file and the choice are
+ * one worker's.
+ *
  * With -merge_control_file=F:
  *  - F missing or empty: a new merge; F gets the list of inputs, then a
  *    STARTED record before each input runs and FT/COV records after.
@@ -26,6 +31,8 @@
 #include <apr_file_info.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <apr_thread_proc.h>
 
 #include "artifact.h"
 #include "coordinator.h"
@@ -51,12 +58,25 @@ typedef struct merge {
     const pfz__options_t *o;
     const char *cf;          /* -merge_control_file, or NULL */
     apr_file_t *ctl;         /* open for appending records, or NULL */
-    apr_off_t ctl_len;       /* its length */
+    apr_off_t ctl_len;       /* (mu) its length */
     pfz__mctl_t m;           /* the inputs this run knows records for */
     pfz__mctl_t known;       /* a finished control file's inputs, reused */
     apr_hash_t *first;       /* paths in OUT now */
     size_t run_max;          /* the bytes of an input that run */
-    int left_out;            /* inputs that crashed, hung or ran out of memory */
+    int left_out;            /* (mu) inputs that crashed, hung or ran out of memory */
+    /* The run (run_inputs): its runner threads share what follows, under mu. */
+    apr_thread_mutex_t *mu;
+    size_t base;             /* first_unprocessed when the run began */
+    unsigned char *state;    /* (mu) IN_* of input base + k */
+    size_t next;             /* (mu) the next input to hand out */
+    size_t head;             /* (mu) the first input without its records in the file */
+    int head_started;        /* (mu) the head's STARTED is in the file */
+    apr_off_t head_before;   /* (mu) the file's length before it */
+    int stop;                /* (mu) hand out no more inputs */
+    int code;                /* (mu) the exit status so far */
+    pfz__featset_t seen_e;   /* (mu) edges recorded in this run */
+    pfz__progress_t prog;    /* (mu) */
+    apr_pool_t *wpool;       /* (mu) the records being written */
 } merge_t;
 
 static int by_size_name(const void *a, const void *b)
@@ -216,61 +236,244 @@ static void show_tail(pfz__solo_t *solo, apr_pool_t *pool)
     apr_pool_destroy(p);
 }
 
-/* After input i ran: its features and edges from the worker's reply (data
- * from another process: out-of-range values are dropped, the rest sorted).
- * Every feature is recorded, not only those no earlier input of this run had
- * (libFuzzer's plain merge writes those): the choice must not depend on which
- * run processed an input, or a reused control file's inputs lose ties they
- * should win. Edges are recorded once per run, as libFuzzer does. */
-static apr_status_t record_result(merge_t *g, size_t i, const pfz__u32vec_t *reply,
-                                  pfz__featset_t *seen_e, apr_pool_t *pool)
+/* What became of input i of this run (merge_t.state). */
+enum {
+    IN_WAITING,  /* not handed out yet */
+    IN_READING,  /* a runner reads its file */
+    IN_RUNNING,  /* in a worker (its size is known) */
+    IN_RAN,      /* ran through: its features are in m.files[i].feats */
+    IN_LEFT_OUT, /* crashed, hung, ran out of memory or was unreadable */
+    IN_STOPPED   /* not run to the end (interrupted, an error): never recorded */
+};
+
+/* One worker of the merge and the thread that feeds it. */
+typedef struct runner {
+    merge_t *g;
+    pfz__solo_t solo;
+    apr_pool_t *pool; /* this thread's */
+    apr_thread_t *thread;
+} runner_t;
+
+/* The features of input i from the worker's reply (data from another
+ * process: out-of-range values are dropped, the rest sorted). Every feature
+ * is recorded, not only those no earlier input of this run had (libFuzzer's
+ * plain merge writes those): the choice must not depend on which run
+ * processed an input, or a reused control file's inputs lose ties they
+ * should win. Called by i's runner, which owns the file until IN_RAN. */
+static apr_status_t take_features(pfz__mfile_t *f, const pfz__u32vec_t *reply)
+{
+    apr_status_t st = APR_SUCCESS;
+    size_t k;
+
+    f->feats.n = 0;
+    for (k = 0; k < reply->n && st == APR_SUCCESS; k++)
+        if (reply->v[k] < PFZ__FEATURE_SPACE)
+            st = pfz__u32vec_push(&f->feats, reply->v[k]);
+    pfz__u32vec_sort_unique(&f->feats);
+    return st;
+}
+
+/* (mu) Input i's records: "STARTED" unless it is in the file already, then
+ * for an input that ran "FT" and "COV", its edges no earlier input of this
+ * run had (as libFuzzer does; computed here, in the inputs' order, so that
+ * the records do not depend on which worker finished first). */
+static const char *records(merge_t *g, size_t i, int started, apr_pool_t *pool)
 {
     pfz__mfile_t *f = &g->m.files[i];
-    pfz__u32vec_t all = {NULL, 0, 0};
-    apr_status_t st = APR_SUCCESS;
+    const char *s = started ? "" : apr_psprintf(pool, "STARTED %" APR_SIZE_T_FMT " %" APR_UINT64_T_FMT "\n",
+                                                i, f->size);
     size_t k;
     uint32_t e;
 
-    f->feats.n = f->cov.n = 0;
-    for (k = 0; k < reply->n && st == APR_SUCCESS; k++)
-        if (reply->v[k] < PFZ__FEATURE_SPACE)
-            st = pfz__u32vec_push(&all, reply->v[k]);
-    pfz__u32vec_sort_unique(&all);
-    for (k = 0; k < all.n && st == APR_SUCCESS; k++) {
-        st = pfz__u32vec_push(&f->feats, all.v[k]);
-        if (st == APR_SUCCESS && pfz__feature_edge(all.v[k], &e) && pfz__featset_add(seen_e, e))
-            st = pfz__u32vec_push(&f->cov, e);
-    }
-    pfz__u32vec_free(&all);
-    if (st != APR_SUCCESS)
-        return st;
+    f->started = 1;
+    if (g->state[i - g->base] != IN_RAN)
+        return s;
+    f->cov.n = 0;
+    for (k = 0; k < f->feats.n; k++)
+        if (pfz__feature_edge(f->feats.v[k], &e) && pfz__featset_add(&g->seen_e, e) &&
+            pfz__u32vec_push(&f->cov, e) != APR_SUCCESS)
+            return NULL;
     f->done = 1;
-    return ctl_write(g, pfz__mctl_records(i, &f->feats, &f->cov, pool));
+    return apr_pstrcat(pool, s, pfz__mctl_records(i, &f->feats, &f->cov, pool), NULL);
 }
 
-/* Ctrl-C / SIGTERM while input i ran: the input did not fail, so its STARTED
- * record goes (the file is cut back to `before`) and a resumed merge runs it
- * again rather than skipping it as unlucky. (After a SIGKILL nobody can.) */
-static void unstart(merge_t *g, size_t i, apr_off_t before)
+/* (mu) Writes what can be written, in libFuzzer's order: the records of
+ * every finished input from the head on, up to the first unfinished one;
+ * when that one runs, its STARTED (so that a merge killed while it runs
+ * blames it, as libFuzzer's would). Inputs after the head that finished wait
+ * in memory; a merge killed then runs them again. The head stopped (Ctrl-C,
+ * an error) loses its STARTED: it was not the input's fault. */
+static void flush(merge_t *g)
 {
-    g->m.files[i].started = 0;
-    if (g->ctl != NULL && apr_file_trunc(g->ctl, before) == APR_SUCCESS)
-        g->ctl_len = before;
+    while (g->code == PFZ_EXIT_OK && g->head < g->m.nfiles) {
+        size_t i = g->head;
+        int s = g->state[i - g->base];
+        const char *text;
+
+        if (s == IN_RAN || s == IN_LEFT_OUT) {
+            text = records(g, i, g->head_started, g->wpool);
+            if (text == NULL || ctl_write(g, text) != APR_SUCCESS) {
+                if (text == NULL)
+                    pfz__log("ERROR: merge: out of memory recording '%s'", g->m.files[i].path);
+                g->code = PFZ_EXIT_USAGE;
+            }
+            apr_pool_clear(g->wpool);
+            g->head++;
+            g->head_started = 0;
+            continue;
+        }
+        if (s == IN_RUNNING && !g->head_started) {
+            g->head_before = g->ctl_len;
+            g->head_started = 1;
+            text = apr_psprintf(g->wpool, "STARTED %" APR_SIZE_T_FMT " %" APR_UINT64_T_FMT "\n", i,
+                                g->m.files[i].size);
+            if (ctl_write(g, text) != APR_SUCCESS)
+                g->code = PFZ_EXIT_USAGE;
+            apr_pool_clear(g->wpool);
+        } else if (s == IN_STOPPED && g->head_started) {
+            if (g->ctl != NULL && apr_file_trunc(g->ctl, g->head_before) == APR_SUCCESS)
+                g->ctl_len = g->head_before;
+            g->head_started = 0;
+        }
+        break;
+    }
+    if (g->code != PFZ_EXIT_OK)
+        g->stop = 1;
 }
 
-/* Runs, in one worker, every input from first_unprocessed on. Returns the
- * exit status (PFZ_EXIT_OK unless something failed or was interrupted). */
+/* (mu) Sets input i's state and writes what can be written. */
+static void settle(merge_t *g, size_t i, int state)
+{
+    g->state[i - g->base] = (unsigned char)state;
+    if (state == IN_STOPPED)
+        g->stop = 1;
+    flush(g);
+}
+
+/* Runs input i in r's worker; returns its state. */
+static int run_one(runner_t *r, size_t i, uint8_t *data, size_t len, apr_pool_t *p)
+{
+    merge_t *g = r->g;
+    pfz__mfile_t *f = &g->m.files[i];
+    apr_status_t st = pfz__solo_run(&r->solo, data, len);
+    pfz__exit_t how;
+    pfz__kill_reason_e why;
+    char msg[320];
+
+    if (st == APR_SUCCESS) {
+        if (take_features(f, &r->solo.slot.res.reply.features) == APR_SUCCESS)
+            return IN_RAN;
+        apr_thread_mutex_lock(g->mu);
+        pfz__log("ERROR: merge: out of memory recording '%s'", f->path);
+        g->code = PFZ_EXIT_USAGE;
+        apr_thread_mutex_unlock(g->mu);
+        return IN_STOPPED;
+    }
+    if (st == PFZ_ESHMCLOSED)
+        return IN_STOPPED; /* interrupted: the watchdog cleaned the worker up */
+    if (st == PFZ_EWORKERDIED) {
+        pfz__worker_reap(r->solo.slot.worker, &how, &why);
+        apr_thread_mutex_lock(g->mu); /* the line and the output tail together */
+        pfz__log("INFO: merge: '%s' %s (%s); left out", f->path,
+                 why == PFZ__KILL_TIMEOUT ? "hangs" : why == PFZ__KILL_OOM ? "runs out of memory"
+                                                                           : "crashes", how.desc);
+        show_tail(&r->solo, p);
+        g->left_out++;
+        apr_thread_mutex_unlock(g->mu);
+        return IN_LEFT_OUT;
+    }
+    apr_thread_mutex_lock(g->mu);
+    pfz__log("ERROR: merge: the worker failed on '%s': %s", f->path,
+             pfz__worker_start_error(r->solo.slot.worker, st, msg, sizeof msg));
+    g->code = PFZ_EXIT_USAGE;
+    apr_thread_mutex_unlock(g->mu);
+    return IN_STOPPED;
+}
+
+/* A runner thread: takes the next input, runs it in its worker, records
+ * what happened; until there is none left or the merge stops. */
+static void *APR_THREAD_FUNC runner_main(apr_thread_t *t, void *arg)
+{
+    runner_t *r = arg;
+    merge_t *g = r->g;
+    apr_pool_t *p = NULL;
+
+    if (apr_pool_create(&p, r->pool) != APR_SUCCESS) {
+        apr_thread_mutex_lock(g->mu);
+        pfz__log("ERROR: merge: out of memory starting a runner thread");
+        g->code = PFZ_EXIT_USAGE;
+        g->stop = 1;
+        apr_thread_mutex_unlock(g->mu);
+        apr_thread_exit(t, APR_SUCCESS);
+        return NULL;
+    }
+    for (;;) {
+        uint8_t *data = NULL;
+        size_t i, len = 0;
+        int readable, state;
+        uint64_t now = pfz__now_us();
+
+        apr_pool_clear(p);
+        apr_thread_mutex_lock(g->mu);
+        if (g->stop || pfz__interrupted() || g->next >= g->m.nfiles) {
+            apr_thread_mutex_unlock(g->mu);
+            break;
+        }
+        i = g->next++;
+        g->state[i - g->base] = IN_READING;
+        if (pfz__progress_due(&g->prog, now))
+            pfz__progress_line(&g->prog, g->head, apr_psprintf(p, "left_out: %d", g->left_out), now);
+        apr_thread_mutex_unlock(g->mu);
+
+        readable = pfz__read_file(g->m.files[i].path, &data, &len, g->run_max, p) == APR_SUCCESS;
+        apr_thread_mutex_lock(g->mu);
+        g->m.files[i].size = len;
+        if (!readable) {
+            pfz__log("WARNING: merge: cannot read '%s'; left out", g->m.files[i].path);
+            g->left_out++;
+        }
+        settle(g, i, !readable ? IN_LEFT_OUT : g->stop ? IN_STOPPED : IN_RUNNING);
+        state = g->state[i - g->base];
+        apr_thread_mutex_unlock(g->mu);
+        if (state != IN_RUNNING) {
+            free(data);
+            continue; /* a stop ends the loop above */
+        }
+        state = run_one(r, i, data, len, p);
+        free(data);
+        apr_thread_mutex_lock(g->mu);
+        settle(g, i, state);
+        apr_thread_mutex_unlock(g->mu);
+    }
+    apr_pool_destroy(p);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* The number of workers: -workers=N, else -fork=N or -jobs=N; else one, as
+ * libFuzzer's merge (which runs in one process) -- a merge asked for nothing
+ * parallel takes one CPU and one -rss_limit_mb of memory. Never more than
+ * there are inputs to run. */
+static int merge_workers(const pfz__options_t *o, size_t inputs)
+{
+    int64_t n = o->workers > 0 ? o->workers : o->fork > 0 ? o->fork : o->jobs > 0 ? o->jobs : 1;
+
+    return (int)PFZ_MAX(1, PFZ_MIN((uint64_t)n, (uint64_t)inputs));
+}
+
+/* Runs every input from first_unprocessed on, in up to -workers workers at
+ * once (runner_main), the control file written as one worker would write it.
+ * Returns the exit status (PFZ_EXIT_OK unless something failed or was
+ * interrupted). */
 static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
 {
     const pfz__options_t *o = g->o;
-    pfz__solo_t solo;
-    pfz__featset_t seen_e;
-    pfz__progress_t prog;
+    size_t i, capacity = 4096, left = g->m.nfiles - g->m.first_unprocessed;
+    int nr = merge_workers(o, left), opened = 0, started = 0, k;
+    runner_t *rs = apr_pcalloc(pool, sizeof *rs * (size_t)nr);
     char *exe = NULL, msg[320];
     const char **wargv;
-    size_t i, capacity = 4096;
-    int code = PFZ_EXIT_OK, k;
-    apr_status_t st;
+    apr_status_t st, rv;
 
     if ((st = pfz__self_exe(&exe, pool)) != APR_SUCCESS) {
         pfz__log("ERROR: cannot find this program's own path: %s", pfz__strerror(st, msg, sizeof msg));
@@ -281,66 +484,52 @@ static int run_inputs(merge_t *g, char **argv, int argc, apr_pool_t *pool)
         wargv[k] = argv[k];
     for (i = g->m.first_unprocessed; i < g->m.nfiles; i++)
         capacity = PFZ_MAX(capacity, (size_t)PFZ_MIN(g->m.files[i].size, (uint64_t)g->run_max));
-    if (pfz__featset_init(&seen_e) != APR_SUCCESS)
+    g->base = g->next = g->head = g->m.first_unprocessed;
+    g->state = apr_pcalloc(pool, left + 1);
+    g->code = PFZ_EXIT_OK;
+    if (pfz__featset_init(&g->seen_e) != APR_SUCCESS)
         return PFZ_EXIT_USAGE;
-    pfz__interrupt_install();
-    if ((st = pfz__solo_open(&solo, o, exe, wargv, capacity, pool)) != APR_SUCCESS) {
-        pfz__log("ERROR: cannot create the merge worker: %s", pfz__strerror(st, msg, sizeof msg));
-        pfz__featset_free(&seen_e);
+    if ((st = apr_thread_mutex_create(&g->mu, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS ||
+        (st = apr_pool_create(&g->wpool, pool)) != APR_SUCCESS) {
+        pfz__log("ERROR: merge: cannot create a lock: %s", pfz__strerror(st, msg, sizeof msg));
+        pfz__featset_free(&g->seen_e);
         return PFZ_EXIT_USAGE;
     }
-    pfz__progress_init(&prog, "merge", "inputs", g->m.first_unprocessed, g->m.nfiles, pfz__now_us());
-    for (i = g->m.first_unprocessed; i < g->m.nfiles && code == PFZ_EXIT_OK && !pfz__interrupted(); i++) {
-        pfz__mfile_t *f = &g->m.files[i];
-        uint8_t *data = NULL;
-        size_t len = 0;
-        int readable;
-        apr_off_t before = g->ctl_len;
-        uint64_t now = pfz__now_us();
-
-        if (pfz__progress_due(&prog, now))
-            pfz__progress_line(&prog, i, apr_psprintf(pool, "left_out: %d", g->left_out), now);
-        readable = pfz__read_file(f->path, &data, &len, g->run_max, pool) == APR_SUCCESS;
-
-        f->started = 1;
-        f->size = len;
-        if (ctl_write(g, apr_psprintf(pool, "STARTED %" APR_SIZE_T_FMT " %" APR_SIZE_T_FMT "\n", i, len)) !=
-            APR_SUCCESS) {
-            free(data);
-            code = PFZ_EXIT_USAGE;
+    pfz__interrupt_install();
+    for (opened = 0; opened < nr; opened++) {
+        runner_t *r = &rs[opened];
+        r->g = g;
+        if ((st = apr_pool_create(&r->pool, pool)) != APR_SUCCESS ||
+            (st = pfz__solo_open(&r->solo, o, exe, wargv, capacity, r->pool)) != APR_SUCCESS) {
+            pfz__log("ERROR: cannot create merge worker %d of %d: %s", opened + 1, nr,
+                     pfz__strerror(st, msg, sizeof msg));
+            g->code = PFZ_EXIT_USAGE;
             break;
         }
-        if (!readable) {
-            pfz__log("WARNING: merge: cannot read '%s'; left out", f->path);
-            g->left_out++;
-            continue;
-        }
-        st = pfz__solo_run(&solo, data, len);
-        free(data);
-        if (st == PFZ_ESHMCLOSED) {
-            unstart(g, i, before);
-            break; /* interrupted: the watchdog cleaned the worker up */
-        } else if (st == APR_SUCCESS) {
-            if (record_result(g, i, &solo.slot.res.reply.features, &seen_e, pool) != APR_SUCCESS)
-                code = PFZ_EXIT_USAGE;
-        } else if (st == PFZ_EWORKERDIED) {
-            pfz__exit_t how;
-            pfz__kill_reason_e why;
-            pfz__worker_reap(solo.slot.worker, &how, &why);
-            pfz__log("INFO: merge: '%s' %s (%s); left out", f->path,
-                     why == PFZ__KILL_TIMEOUT ? "hangs" : why == PFZ__KILL_OOM ? "runs out of memory"
-                                                                               : "crashes", how.desc);
-            show_tail(&solo, pool);
-            g->left_out++;
-        } else {
-            pfz__log("ERROR: merge: the worker failed on '%s': %s", f->path,
-                     pfz__worker_start_error(solo.slot.worker, st, msg, sizeof msg));
-            code = PFZ_EXIT_USAGE;
-        }
     }
-    pfz__solo_close(&solo);
-    pfz__featset_free(&seen_e);
-    return code;
+    if (nr > 1 && g->code == PFZ_EXIT_OK)
+        pfz__log("INFO: merge: %d workers in parallel (-workers=N)", nr);
+    pfz__progress_init(&g->prog, "merge", "inputs", g->m.first_unprocessed, g->m.nfiles, pfz__now_us());
+    for (started = 0; started < opened && g->code == PFZ_EXIT_OK; started++)
+        if ((st = apr_thread_create(&rs[started].thread, NULL, runner_main, &rs[started], pool)) !=
+            APR_SUCCESS) {
+            apr_thread_mutex_lock(g->mu);
+            pfz__log("ERROR: cannot create merge thread %d of %d: %s", started + 1, nr,
+                     pfz__strerror(st, msg, sizeof msg));
+            g->code = PFZ_EXIT_USAGE;
+            g->stop = 1;
+            apr_thread_mutex_unlock(g->mu);
+            break;
+        }
+    /* Each ends when no input is left or the merge stops; each input's call
+     * is bounded by its -timeout deadline and ended by an interrupt. */
+    for (k = 0; k < started; k++)
+        apr_thread_join(&rv, rs[k].thread);
+    for (k = 0; k < opened; k++)
+        pfz__solo_close(&rs[k].solo);
+    pfz__featset_free(&g->seen_e);
+    apr_pool_destroy(g->wpool);
+    return g->code;
 }
 
 /* Opens the control file for records: a new one gets its header (written

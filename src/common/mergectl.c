@@ -126,7 +126,7 @@ static const char *record(pfz__mctl_t *m, const char *p, const char *end, size_t
 apr_status_t pfz__mctl_parse(pfz__mctl_t *m, const char *text, size_t len, char *err,
                              size_t errlen, apr_pool_t *pool)
 {
-    size_t valid = len, pos = 0, line = 0, lines = 0, k, expect = 0, last = (size_t)-1;
+    size_t valid = len, pos = 0, line = 0, lines = 0, k, expect = 0, last = (size_t)-1, last_at = 0;
     const char *why = NULL;
     uint64_t n = 0, first = 0;
 
@@ -160,6 +160,8 @@ apr_status_t pfz__mctl_parse(pfz__mctl_t *m, const char *text, size_t len, char 
             f->path = apr_pstrmemdup(pool, p, (apr_size_t)(end - p));
             f->initial = line - 3 < m->ninitial;
         } else {
+            if ((size_t)(end - p) > 8 && memcmp(p, "STARTED ", 8) == 0)
+                last_at = (size_t)(p - text);
             why = record(m, p, end, &expect, &last);
         }
     }
@@ -170,8 +172,17 @@ apr_status_t pfz__mctl_parse(pfz__mctl_t *m, const char *text, size_t len, char 
         pfz__mctl_free(m);
         return PFZ_EFORMAT;
     }
-    if (last != (size_t)-1 && !m->files[last].done)
+    if (last != (size_t)-1 && valid < len && (text[valid] == 'F' || text[valid] == 'C')) {
+        /* The writer was killed while it wrote the input's FT or COV: the
+         * input ran through, it is no failure. Its records go; it runs again. */
+        pfz__mfile_t *f = &m->files[last];
+        f->started = f->done = 0;
+        f->feats.n = f->cov.n = 0;
+        m->valid_len = last_at;
+        expect = last;
+    } else if (last != (size_t)-1 && !m->files[last].done) {
         m->last_failure = m->files[last].path;
+    }
     m->first_unprocessed = expect;
     return APR_SUCCESS;
 }

@@ -42,7 +42,10 @@ typedef struct pfz__mctl {
 
 /** Parses control-file text. A last line without its newline (the writer
  * was killed in the middle of it) is ignored: valid_len says where it starts,
- * so that the file can be cut there before more records are appended.
+ * so that the file can be cut there before more records are appended. When
+ * that line is an FT or COV, the last input's records were being written:
+ * it ran through, so it is no "last failure"; its STARTED and FT go too
+ * (valid_len is where its STARTED starts) and it runs again.
  * Anything else that is not in the format -- record out of order, a number
  * that is not one or is out of range (features and edges must fit the
  * feature space, sizes 1 GiB) -- is PFZ_EFORMAT with "line N: what" in err.

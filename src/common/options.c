@@ -32,7 +32,7 @@ typedef struct opt_desc {
 #define BIG INT64_MAX
 
 static const opt_desc_t opts[] = {
-    I(workers, 0, 1024, "0", "worker processes (0: -fork or -jobs if given, else one per CPU)"),
+    I(workers, 0, 1024, "0", "worker processes (0: -fork or -jobs if given, else one per CPU; one for -merge=1)"),
     I(runs, -1, BIG, "-1", "stop after this many executions (-1: no limit)"),
     I(max_total_time, 0, BIG, "0", "stop after this many seconds (0: no limit)"),
     I(timeout, 0, BIG, "1200", "an execution running longer than this many seconds is a timeout (0: none)"),
