@@ -381,20 +381,24 @@ static void catch_up(pfz__coord_t *c, pfz__wslot_t *s, pfz__fuzz_args_t *a,
     }
     *nrep = r;
     if (bytes > s->inbox_cap || nf > s->inbox_feats_cap) {
-        uint8_t *nb = bytes > s->inbox_cap ? realloc(s->inbox_buf, bytes) : s->inbox_buf;
+        uint8_t *nb = bytes > s->inbox_cap ? realloc(s->inbox_buf, bytes) : NULL;
         uint32_t *nfb = NULL;
+        int ok = bytes <= s->inbox_cap || nb != NULL;
         if (nb != NULL) {
             s->inbox_buf = nb;
-            s->inbox_cap = PFZ_MAX(s->inbox_cap, bytes);
-            nfb = nf > s->inbox_feats_cap ? realloc(s->inbox_feats, nf * sizeof *nfb) : s->inbox_feats;
+            s->inbox_cap = bytes;
         }
-        if (nfb == NULL) { /* nothing this time; the next call tries again */
+        if (ok && nf > s->inbox_feats_cap) {
+            nfb = realloc(s->inbox_feats, nf * sizeof *nfb);
+            ok = nfb != NULL;
+        }
+        if (!ok) { /* nothing this time; the next call tries again */
             apr_array_clear(inbox);
             *nent = s->entries_sent;
             *nrep = s->replaces_sent;
-        } else {
+        } else if (nfb != NULL) {
             s->inbox_feats = nfb;
-            s->inbox_feats_cap = PFZ_MAX(s->inbox_feats_cap, nf);
+            s->inbox_feats_cap = nf;
         }
     }
     for (k = 0, off = 0, foff = 0; k < (size_t)inbox->nelts; k++) {
