@@ -303,7 +303,12 @@ static void test_torc_records(void)
     __sanitizer_cov_trace_cmp4(7, 7); /* equal: nothing to learn */
     CU_ASSERT(!torc_has_int(7, 7, 4));
     __sanitizer_cov_trace_switch(15, cases);
-    CU_ASSERT(torc_has_int(10, 15, 4));
+    CU_ASSERT(torc_has_int(10, 15, 4)); /* the nearest below and above */
+    CU_ASSERT(torc_has_int(20, 15, 4));
+    /* A small switch also records one more case in turn: in as many calls as
+     * it has cases, every case. */
+    __sanitizer_cov_trace_switch(15, cases);
+    __sanitizer_cov_trace_switch(15, cases);
     CU_ASSERT(torc_has_int(30, 15, 4));
     {
         /* Over 8 cases (sorted, as clang emits them): only the nearest below
