@@ -329,6 +329,16 @@ static void test_torc_records(void)
         __sanitizer_cov_trace_switch(500, big);
         CU_ASSERT(torc_has_int(120, 500, 2));
         CU_ASSERT_EQUAL(pfz__torc.nints, 6);
+        /* A switch called 40 times in one execution records on its first 8
+         * calls and its 33rd; the next execution (after a reset) starts over. */
+        pfz__cov_reset();
+        pfz__cmp_clear();
+        for (i = 0; i < 40; i++)
+            __sanitizer_cov_trace_switch(55, big);
+        CU_ASSERT_EQUAL(pfz__torc.nints, 9 * 2);
+        pfz__cov_reset();
+        __sanitizer_cov_trace_switch(55, big);
+        CU_ASSERT_EQUAL(pfz__torc.nints, 10 * 2);
         big[2] = 1000; /* unsorted: still one case below and one above */
         pfz__cmp_clear();
         __sanitizer_cov_trace_switch(95, big);

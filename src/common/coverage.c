@@ -98,6 +98,11 @@ static int vp_on;
 static int target_running = -1;
 static int vp_dirty;
 static int cmp_fired;
+/* Calls of each switch site (hashed) in the current execution, see
+ * __sanitizer_cov_trace_switch; cleared with the counters. */
+#define SWITCH_SITES 256
+static uint8_t switch_calls[SWITCH_SITES];
+static int switch_dirty;
 
 pfz__torc_t pfz__torc;
 
@@ -422,13 +427,17 @@ void __sanitizer_cov_trace_cmpd(double a, double b)
  * values. Only the cases nearest to val are worth a TORC slot each (a switch
  * over 200 tokens would otherwise flush the table on every execution), and
  * of a small switch (up to 8 cases) one more case in turn, so that over its
- * executions every case reaches the table (recording all of them per call was
- * 8% of re2's time: a parser switches over each character).
+ * calls every case reaches the table.
  * clang sorts the case values (ascending, as uint64_t), so the nearest are
  * found by a binary search: a walk over every case of a parser's big switch,
  * per execution of it, was a fifth of sqlite3's time. An unsorted table (gcc
  * sorts signed switches as signed) still yields one case below and one above
- * val, only not necessarily the nearest: a mutation hint either way. */
+ * val, only not necessarily the nearest: a mutation hint either way.
+ * A switch that runs hundreds of times in one execution (re2's parser and
+ * compiler switch over every character and instruction) records only on its
+ * first 8 calls in the execution, then on every 32nd: recording each call was
+ * 8-10% of re2's worker time, 20 times libFuzzer's, which skips switches of
+ * small values altogether. */
 void __sanitizer_cov_trace_switch(uint64_t val, void *cases);
 void __sanitizer_cov_trace_switch(uint64_t val, void *cases_)
 {
@@ -438,16 +447,19 @@ void __sanitizer_cov_trace_switch(uint64_t val, void *cases_)
     const uint64_t *c = cases + 2;
     uint64_t n = cases[0], i, lo, hi;
     unsigned width = (unsigned)(cases[1] / 8);
-    if (width != 1 && width != 2 && width != 4 && width != 8)
-        width = 8;
+    uint8_t *calls = &switch_calls[(((uintptr_t)cases >> 3) * 0x9E3779B97F4A7C15ull) >> 56];
+    uint8_t k = (*calls)++;
+    switch_dirty = 1;
     cmp_fired = 1;
-    if (n == 0)
-        return;
     if (vp_on) {
         uintptr_t pc = PFZ_RETADDR();
         for (i = 0; i < n; i++)
             vp_cmp(pc + (uintptr_t)i, val, c[i]);
     }
+    if (n == 0 || (k >= 8 && (k & 31) != 0))
+        return;
+    if (width != 1 && width != 2 && width != 4 && width != 8)
+        width = 8;
     lo = 0; /* first i with c[i] >= val */
     hi = n;
     while (lo < hi) {
@@ -675,6 +687,9 @@ void pfz__cov_reset(void)
     if (vp_dirty)
         memset(vp_map, 0, sizeof(vp_map));
     vp_dirty = 0;
+    if (switch_dirty)
+        memset(switch_calls, 0, sizeof(switch_calls));
+    switch_dirty = 0;
 }
 
 /* The counter of global index idx, or -1 when no region holds it. Regions are
@@ -849,6 +864,10 @@ size_t pfz__cov_collect(const pfz__featset_t *known, uint32_t *out, size_t max, 
         }
         if (reset)
             vp_dirty = 0;
+    }
+    if (reset && switch_dirty) {
+        memset(switch_calls, 0, sizeof(switch_calls));
+        switch_dirty = 0;
     }
     if (counters_folded && n > 0) {
         /* Folded counters can repeat or come out of order: restore the
