@@ -77,6 +77,35 @@ static void test_bucketing(void)
     CU_ASSERT_EQUAL(pfz__cov_collect(NULL, out, 32, 1), 0);
 }
 
+/* Every byte position and value class at once, against a byte-by-byte
+ * reference: the 32-byte blocks and byte tail of fake, the 8-byte words of
+ * fake2, non-zero bytes found by the word-wide mask (0x80, 0x7f, 0x01 next to
+ * zeros), the sorted order. */
+static void test_dense_scan(void)
+{
+    static const uint8_t vals[] = { 0, 1, 0x80, 0, 0x7f, 0xff, 2, 0, 0, 3, 0x81, 4, 0x40 };
+    uint32_t out[NFAKE + 16], want[NFAKE + 16];
+    size_t n, nw = 0, i;
+    setup_fake();
+    for (i = 0; i < NFAKE; i++)
+        fake[i] = vals[(i * 7 + i / 13) % sizeof vals];
+    for (i = 0; i < sizeof fake2; i++)
+        fake2[i] = vals[(i * 5 + 3) % sizeof vals];
+    for (i = 0; i < NFAKE; i++)
+        if (fake[i])
+            want[nw++] = (uint32_t)(fake_base + i) * 8 + (fake[i] == 1 ? 0 : fake[i] == 2 ? 1
+                          : fake[i] == 3 ? 2 : fake[i] < 8 ? 3 : fake[i] < 128 ? 6 : 7);
+    for (i = 0; i < sizeof fake2; i++)
+        if (fake2[i])
+            want[nw++] = (uint32_t)(fake_base + NFAKE + i) * 8 + (fake2[i] == 1 ? 0
+                          : fake2[i] == 2 ? 1 : fake2[i] == 3 ? 2 : fake2[i] < 8 ? 3
+                          : fake2[i] < 128 ? 6 : 7);
+    n = pfz__cov_collect(NULL, out, PFZ_ARRAY_LEN(out), 1);
+    CU_ASSERT_FATAL(n == nw);
+    CU_ASSERT(memcmp(out, want, n * sizeof *out) == 0);
+    CU_ASSERT_EQUAL(pfz__cov_collect(NULL, out, PFZ_ARRAY_LEN(out), 1), 0);
+}
+
 static void test_known_and_reset(void)
 {
     pfz__featset_t known;
@@ -274,8 +303,48 @@ static void test_torc_records(void)
     __sanitizer_cov_trace_cmp4(7, 7); /* equal: nothing to learn */
     CU_ASSERT(!torc_has_int(7, 7, 4));
     __sanitizer_cov_trace_switch(15, cases);
-    CU_ASSERT(torc_has_int(10, 15, 4));
+    CU_ASSERT(torc_has_int(10, 15, 4)); /* the nearest below and above */
+    CU_ASSERT(torc_has_int(20, 15, 4));
+    /* A small switch also records one more case in turn: in as many calls as
+     * it has cases, every case. */
+    __sanitizer_cov_trace_switch(15, cases);
+    __sanitizer_cov_trace_switch(15, cases);
     CU_ASSERT(torc_has_int(30, 15, 4));
+    {
+        /* Over 8 cases (sorted, as clang emits them): only the nearest below
+         * and above are recorded, found by a binary search; a value equal to
+         * a case records its neighbours; beyond the ends, one side only. */
+        uint64_t big[2 + 12] = { 12, 16, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120 };
+        pfz__cmp_clear();
+        __sanitizer_cov_trace_switch(55, big);
+        CU_ASSERT(torc_has_int(50, 55, 2));
+        CU_ASSERT(torc_has_int(60, 55, 2));
+        CU_ASSERT_EQUAL(pfz__torc.nints, 2);
+        __sanitizer_cov_trace_switch(60, big);
+        CU_ASSERT(torc_has_int(50, 60, 2));
+        CU_ASSERT(torc_has_int(70, 60, 2));
+        CU_ASSERT_EQUAL(pfz__torc.nints, 4);
+        __sanitizer_cov_trace_switch(5, big);
+        CU_ASSERT(torc_has_int(10, 5, 2));
+        __sanitizer_cov_trace_switch(500, big);
+        CU_ASSERT(torc_has_int(120, 500, 2));
+        CU_ASSERT_EQUAL(pfz__torc.nints, 6);
+        /* A switch called 40 times in one execution records on its first 8
+         * calls and its 33rd; the next execution (after a reset) starts over. */
+        pfz__cov_reset();
+        pfz__cmp_clear();
+        for (i = 0; i < 40; i++)
+            __sanitizer_cov_trace_switch(55, big);
+        CU_ASSERT_EQUAL(pfz__torc.nints, 9 * 2);
+        pfz__cov_reset();
+        __sanitizer_cov_trace_switch(55, big);
+        CU_ASSERT_EQUAL(pfz__torc.nints, 10 * 2);
+        big[2] = 1000; /* unsorted: still one case below and one above */
+        pfz__cmp_clear();
+        __sanitizer_cov_trace_switch(95, big);
+        CU_ASSERT_EQUAL(pfz__torc.nints, 2);
+        pfz__cmp_clear();
+    }
 
     pfz__cov_set_running(0);
     __sanitizer_weak_hook_strcmp(NULL, "AAAA", "portfuzz-secret!", -1);
@@ -301,6 +370,7 @@ void pfz_test_register_coverage(void)
 {
     CU_pSuite s = pfz_test_suite("coverage");
     PFZ_TEST_ADD(s, test_bucketing);
+    PFZ_TEST_ADD(s, test_dense_scan);
     PFZ_TEST_ADD(s, test_bool_flags);
     PFZ_TEST_ADD(s, test_known_and_reset);
     PFZ_TEST_ADD(s, test_has_all);

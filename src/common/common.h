@@ -13,8 +13,10 @@
 
 #if defined(_MSC_VER) && !defined(__clang__)
 #define PFZ_NOINLINE __declspec(noinline)
+#define PFZ_ALWAYS_INLINE __forceinline
 #else
 #define PFZ_NOINLINE __attribute__((noinline))
+#define PFZ_ALWAYS_INLINE inline __attribute__((always_inline))
 #endif
 
 /* The engine's functions that sit on the stack between main and the fuzz
