@@ -651,7 +651,7 @@ static int load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
      * were not there before. */
     if (reload && c->stamps != NULL && pfz__dirs_unchanged(c->stamps, c->stamps_taken, p))
         return 0;
-    if (c->o->reload && apr_pool_create(&sp, c->pool) == APR_SUCCESS)
+    if (c->o->reload && apr_pool_create(&sp, apr_hash_pool_get(c->reloaded)) == APR_SUCCESS)
         stamps = apr_array_make(sp, 4, sizeof(pfz__dirstamp_t));
     for (d = 0; d < c->o->ndirs; d++) {
         apr_array_header_t *files = apr_array_make(p, 64, sizeof(const char *));
@@ -691,7 +691,8 @@ static int load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
                 /* Files present at the start are seeds, not reloads. */
                 if (reload && apr_hash_get(c->reloaded, path, APR_HASH_KEY_STRING) != NULL)
                     continue;
-                apr_hash_set(c->reloaded, apr_pstrdup(c->pool, path), APR_HASH_KEY_STRING, "");
+                apr_hash_set(c->reloaded, apr_pstrdup(apr_hash_pool_get(c->reloaded), path),
+                             APR_HASH_KEY_STRING, "");
             }
             if ((st = pfz__read_file(path, &data, &len, 1u << 30, p)) != APR_SUCCESS) {
                 pfz__log("WARNING: cannot read corpus file '%s': %s; skipping it", path,
@@ -1117,7 +1118,16 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     c->nworkers = campaign_workers(o);
     c->seeds = apr_array_make(pool, 64, sizeof(pfz__input_t));
     c->signatures = apr_hash_make(pool);
-    c->reloaded = apr_hash_make(pool);
+    {
+        /* The main thread's own pool: a reload allocates while client
+         * threads allocate from `pool` under mu, and a pool is not
+         * thread-safe (a reload of a 28,000-entry corpus crashed in
+         * apr_hash_get on the corrupted hash). */
+        apr_pool_t *rp;
+        if (apr_pool_create(&rp, pool) != APR_SUCCESS)
+            return PFZ_EXIT_USAGE;
+        c->reloaded = apr_hash_make(rp);
+    }
     c->next_pulse = 1024;
     if ((st = apr_thread_mutex_create(&c->mu, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS ||
         (st = apr_thread_cond_create(&c->cv, pool)) != APR_SUCCESS)
