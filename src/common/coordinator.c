@@ -12,6 +12,7 @@
 #include "artifact.h"
 #include "coordinator.h"
 #include "coverage.h"
+#include "cstats.h"
 #include "featcache.h"
 #include "platform.h"
 #include "progress.h"
@@ -499,9 +500,11 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
     for (;;) {
         size_t nent = 0, nfeat = 0, nrep = 0;
         int seed_idx = -1;
+        uint64_t held;
 
         memset(&a, 0, sizeof a);
         apr_thread_mutex_lock(c->mu);
+        held = pfz__cstats_now(c->stats);
         c->runs_reserved -= reserved; /* the last call's share of -runs is spent */
         reserved = 0;
         if (c->stopping) {
@@ -560,6 +563,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             a.features = feats.v;
             a.nfeatures = feats.n;
             a.deadline_us = pfz__options_deadline_us(c->o, BATCH_US + 60000000u, 2);
+            pfz__cstats_handout(c->stats, s->id, s->entries_sent, nent, held);
         }
         apr_thread_mutex_unlock(c->mu);
 
@@ -599,6 +603,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             break;
         }
         apr_thread_mutex_lock(c->mu);
+        held = pfz__cstats_now(c->stats);
         c->total_execs += s->res.reply.execs;
         if (seed_idx >= 0) {
             if (s->res.reply.status != PFZ__RS_REJECTED) /* the target returned -1 */
@@ -616,6 +621,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             else if (s->res.reply.status == PFZ__RS_REDUCE)
                 reduce(c, s->res.reply.entry, s->res.input, s->res.input_size);
         }
+        pfz__cstats_call(c->stats, s->id, seed_idx < 0, (size_t)c->corpus->entries->nelts, held);
         apr_thread_mutex_unlock(c->mu);
         /* A corpus input that ran through: a restart need not run it again.
          * Our own copy of it is the key, never the worker's region. */
@@ -1224,6 +1230,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
             return PFZ_EXIT_USAGE;
         }
     }
+    pfz__cstats_open(&c->stats, c->nworkers, (size_t)c->corpus->entries->nelts, pool);
     for (i = 0; i < c->nworkers; i++) {
         thread_started(c, 1);
         if ((st = apr_thread_create(&c->slots[i].thread, NULL, client_main, &c->slots[i], pool)) != APR_SUCCESS) {
@@ -1335,6 +1342,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     if (o->plot_data)
         plot(c, pool);
     print_final(c);
+    pfz__cstats_close(c->stats, c->total_execs);
     for (i = 0; i < c->nworkers; i++) {
         pfz__worker_destroy(c->slots[i].worker);
         pfz__fuzz_result_free(&c->slots[i].res);
