@@ -181,6 +181,9 @@ def run_one(args, binary, workers, secs, work, tag, extra=()):
                          "from this tree?" % (tag, stats))
     st = read_stats(stats)
     st.update(cpu=cpu, wall=wall, samples=samples, mem=mem or {})
+    with open(os.path.join(d, "samples.csv"), "w") as f:
+        f.write("# seconds,coordinator_cpu_s,corpus\n")
+        f.writelines("%.2f,%.2f,%s\n" % (t, c, "" if n is None else n) for t, c, n in samples)
     shutil.rmtree(os.path.join(d, "corpus"), ignore_errors=True)  # 100,000 files: keep the disk
     return st
 
@@ -250,8 +253,8 @@ def growth(st, flag):
           % (st["workers"], flag, st["seconds"], st["corpus_entries"], st["new_inputs"],
              st["execs"] / st["seconds"], st["cpu"], 100 * st["cpu"] / st["seconds"],
              m.get("rss", 0), m.get("pss", 0), m.get("coord_rss", 0)))
-    print("corpus band  new  coordCPU us/new  calls/new  mu us/new-call  mu us/plain-call  "
-          "mu us/call-start  handed/new")
+    print("corpus band  new  coordCPU us/new  coordCPU us/call  calls/new  mu us/new-call  "
+          "mu us/plain-call  mu us/call-start  handed/new")
     pts = [(c, n) for _, c, n in st["samples"] if n is not None]
     for b in st["bands"]:
         lo, hi = int(b["lo"]), int(b["hi"]) or None
@@ -261,9 +264,10 @@ def growth(st, flag):
                 cpu += c1 - c0
                 new += n1 - n0
         calls = b["new_n"] + b["plain_n"]
-        print("%6d-%-6s %6d  %15s  %9.2f  %14.1f  %16.1f  %16.1f  %10.1f" % (
+        print("%6d-%-6s %6d  %15s  %16s  %9.2f  %14.1f  %16.1f  %16.1f  %10.1f" % (
             lo, hi if hi else "", b["new_n"],
             "%.0f" % (1e6 * cpu / new) if new > 0 else "-",
+            "%.0f" % (1e6 * cpu / (new * calls / b["new_n"])) if new > 0 and b["new_n"] else "-",
             calls / b["new_n"] if b["new_n"] else float("nan"), b["new_us"], b["plain_us"],
             b["pre_us"], b["handed"] / b["new_n"] if b["new_n"] else float("nan")))
     sys.stdout.flush()
@@ -274,11 +278,12 @@ def main():
     ap.add_argument("--bin", required=True, help="directory with scale_sleep and scale_grow")
     ap.add_argument("--work", required=True)
     ap.add_argument("--gen-grow", metavar="FILE", help="only write scale_grow's C source to FILE")
-    ap.add_argument("--leaves", type=int, default=131072)
-    ap.add_argument("--workers", default="1,2,4,8,16,32,64")
+    ap.add_argument("--leaves", type=int, default=524288)
+    ap.add_argument("--workers", default="1,2,4,8,16,32,64",
+                    help="comma-separated worker counts; empty: the growth runs only")
     ap.add_argument("--secs", type=int, default=20)
     ap.add_argument("--reps", type=int, default=2)
-    ap.add_argument("--grow-secs", type=int, default=90)
+    ap.add_argument("--grow-secs", type=int, default=60)
     ap.add_argument("--grow-workers", type=int, default=4)
     ap.add_argument("--grow-flags", default="-reload=1,-reload=0",
                     help="one growth run per flag, comma-separated")
@@ -288,13 +293,14 @@ def main():
     if args.gen_grow:
         gen_grow(args.gen_grow, args.leaves)
         return
-    wlist = [int(x) for x in args.workers.split(",")]
+    wlist = [int(x) for x in args.workers.split(",") if x.strip()]
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
-    print("# %d CPUs; load average at the start: %s; %d s runs, %d rep(s); growth run %d s"
-          % (os.cpu_count(), " ".join("%.2f" % x for x in os.getloadavg()), args.secs, args.reps,
-             args.grow_secs))
-    for target in ("scale_sleep", "scale_grow"):
+    print("# %d CPUs; load average at the start: %s; workers %s, %d s runs, %d rep(s); growth runs "
+          "%d s (%s), scale_grow with %d leaves"
+          % (os.cpu_count(), " ".join("%.2f" % x for x in os.getloadavg()), args.workers or "-",
+             args.secs, args.reps, args.grow_secs, args.grow_flags, args.leaves))
+    for target in ("scale_sleep", "scale_grow") if wlist else ():
         binary = os.path.join(os.path.abspath(args.bin), target)
         results = {w: [] for w in wlist}
         for rep in range(args.reps):

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # bench/scale.sh -- the coordinator's cost as workers are added: -workers=1,
 # 2, 4, ... 64 on a target whose workers sleep (2 ms per input) and on one
-# that finds new coverage all the time (a generated 131,072-case switch), and
+# that finds new coverage all the time (a generated 524,288-case switch), and
 # growth runs toward a large corpus. bench/scale.py says what is measured;
 # bench/SCALING.md what it means for a 64-core machine.
 #
 #   bench/scale.sh [--quick] [--workers 1,2,4,...] [--secs S] [--reps R]
 #                  [--grow-secs S] [--grow-workers N] [--grow-flags F1,F2]
 #
-# Default: 20 s runs, 2 reps, 7 worker counts, 2 targets, then two 90 s
-# growth runs with 4 workers (-reload=1 and -reload=0): about 15 minutes.
+# Default: 20 s runs, 2 reps, 7 worker counts, 2 targets, then two 60 s
+# growth runs with 4 workers (-reload=1 and -reload=0): about 14 minutes.
+# --workers "": the growth runs only.
 # --quick: 8 s runs, 1 rep, workers 1,4,16,64, 20 s growth runs: about 3
 # minutes (a check that the benchmark works, not a result).
 # Installs what it needs (apt-get); builds portfuzz with clang in
@@ -21,6 +22,7 @@ REPO=$(cd "$HERE/.." && pwd)
 # shellcheck source=../scripts/lib.sh
 source "$REPO/scripts/lib.sh"
 
+CMDLINE="bench/scale.sh $*"
 ARGS=()
 MODE=full
 while [ $# -gt 0 ]; do
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
   --workers | --secs | --reps | --grow-secs | --grow-workers | --grow-flags)
     [ $# -ge 2 ] || pfz_die "bench/scale.sh: $1 needs a value (see --help)"
     ARGS+=("$1" "$2"); shift 2 ;;
-  -h | --help) sed -n 2,17p "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h | --help) sed -n 2,18p "${BASH_SOURCE[0]}"; exit 0 ;;
   *) pfz_die "bench/scale.sh: unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -66,7 +68,7 @@ link scale_grow "$B/scale_grow.c" -O0
 stamp=$(date -u +%Y-%m-%dT%H%M)
 mkdir -p "$HERE/results"
 {
-  echo "# bench/scale.sh $*"
+  echo "# $CMDLINE"
   echo "# $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown), $(nproc) CPUs, $(clang --version | head -n1)"
   python3 "$HERE/scale.py" --bin "$B/bin" --work "$B/work" "${ARGS[@]}"
 } | tee "$HERE/results/scale-$stamp.txt"
