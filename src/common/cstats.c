@@ -156,7 +156,10 @@ static int reserve(pfz__cstats_t *st, size_t n)
         return 0;
     }
     st->got = g;
-    st->cap = cap;
+    for (; st->cap < cap; st->cap++) { /* the corpus at open: no one's find */
+        st->finder[st->cap] = -1;
+        st->got[st->cap] = 0;
+    }
     return 1;
 }
 
