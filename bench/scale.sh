@@ -9,7 +9,8 @@
 #                  [--grow-secs S] [--grow-workers N] [--grow-flags F1,F2]
 #
 # Default: 20 s runs, 2 reps, 7 worker counts, 2 targets, then two 60 s
-# growth runs with 4 workers (-reload=1 and -reload=0): about 14 minutes.
+# growth runs with 4 workers (-reload=1 and -reload=0): about 20 minutes
+# (deleting each growth run's 150,000-file corpus takes 2 of them).
 # --workers "": the growth runs only.
 # --quick: 8 s runs, 1 rep, workers 1,4,16,64, 20 s growth runs: about 3
 # minutes (a check that the benchmark works, not a result).
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
   --workers | --secs | --reps | --grow-secs | --grow-workers | --grow-flags)
     [ $# -ge 2 ] || pfz_die "bench/scale.sh: $1 needs a value (see --help)"
     ARGS+=("$1" "$2"); shift 2 ;;
-  -h | --help) sed -n 2,18p "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h | --help) sed -n 2,19p "${BASH_SOURCE[0]}"; exit 0 ;;
   *) pfz_die "bench/scale.sh: unknown argument '$1' (see --help)" ;;
   esac
 done
