@@ -865,6 +865,110 @@ static void test_dict_and_plot(void)
     show_on_failure(r.code == 1, &r);
 }
 
+/* The value of "key: " at the start of a line of text, or -1 when absent. */
+static double stat_of(const char *text, const char *key)
+{
+    size_t n = strlen(key);
+    const char *p;
+
+    for (p = text; p != NULL && *p; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL)
+        if (strncmp(p, key, n) == 0 && p[n] == ':' && p[n + 1] == ' ')
+            return strtod(p + n + 2, NULL);
+    return -1;
+}
+
+/* PORTFUZZ_COORD_STATS: the coordinator's statistics file is written at the
+ * end and agrees with what the run printed (executions, corpus, new units);
+ * every find reaches at most the other workers, once; without the variable
+ * no file is written. */
+static void test_coord_stats(void)
+{
+    const char *dir = scratch("cstats");
+    const char *path = apr_pstrcat(pfz_test_pool, dir, "/cstats.txt", NULL);
+    const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *env[] = {apr_pstrcat(pfz_test_pool, "PORTFUZZ_COORD_STATS=", path, NULL), NULL};
+    const char *args[] = {"-workers=3", "-seed=5", "-runs=30000", "-max_len=4",
+                          "-print_final_stats=1", corpus, NULL};
+    const char *target = pfz_test_target("tests/targets/fanout");
+    const char *nu, *line;
+    double newi, handoffs, med, p99, mx, bands = 0;
+    uint8_t *d;
+    size_t n;
+    char *text;
+    run_t r;
+
+    r = run_target(target, args, env, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    show_on_failure(r.code == 0, &r);
+    CU_ASSERT_EQUAL_FATAL(pfz__read_file(path, &d, &n, 1 << 20, pfz_test_pool), APR_SUCCESS);
+    text = apr_pstrmemdup(pfz_test_pool, (const char *)d, n);
+    free(d);
+    CU_ASSERT_EQUAL(stat_of(text, "workers"), 3);
+    CU_ASSERT_EQUAL(stat_of(text, "execs"), 30000);
+    /* Several of fanout's 32 cases, all by fuzzing: the one corpus input
+     * (the empty one) ran in a RUN call. */
+    newi = stat_of(text, "new_inputs");
+    CU_ASSERT(newi >= 8);
+    CU_ASSERT_EQUAL(stat_of(text, "run_calls"), 1);
+    CU_ASSERT_EQUAL(stat_of(text, "corpus_entries"), newi + 1);
+    CU_ASSERT_EQUAL(stat_of(text, "corpus_entries"), final_corp(r.out));
+    nu = strstr(r.out, "stat::new_units_added:");
+    CU_ASSERT_FATAL(nu != NULL);
+    CU_ASSERT_EQUAL(atof(nu + strlen("stat::new_units_added:")), newi);
+    CU_ASSERT(stat_of(text, "fuzz_calls") >= newi);
+    /* Each find goes to the two other workers at most once. */
+    handoffs = stat_of(text, "handoffs");
+    CU_ASSERT(handoffs >= 1 && handoffs <= 2 * newi);
+    CU_ASSERT(stat_of(text, "all_others") >= 0 && stat_of(text, "all_others") <= newi);
+    med = stat_of(text, "handoff_us_median");
+    p99 = stat_of(text, "handoff_us_p99");
+    mx = stat_of(text, "handoff_us_max");
+    CU_ASSERT(med >= 0 && med <= p99 * 1.05 && p99 <= mx * 1.05 && mx < 30e6);
+    CU_ASSERT(stat_of(text, "mu_post_us") > 0);
+    CU_ASSERT(stat_of(text, "mu_post_new_us") <= stat_of(text, "mu_post_us"));
+    /* The bands split the FUZZ calls' ends between them. */
+    for (line = strstr(text, "\nband: "); line != NULL; line = strstr(line + 1, "\nband: ")) {
+        double lo, hi, nc, nus, pc;
+        CU_ASSERT(sscanf(line, "\nband: %lf %lf %lf %lf %lf", &lo, &hi, &nc, &nus, &pc) == 5);
+        bands += nc + pc;
+    }
+    CU_ASSERT_EQUAL(bands, stat_of(text, "fuzz_calls"));
+    if (bands != stat_of(text, "fuzz_calls") || handoffs < 1)
+        fprintf(stderr, "\n---- %s ----\n%s----\n", path, text);
+
+    /* A restart whose first entries come from the feature cache: those are
+     * there before the first call and are no one's find; fuzzing then adds
+     * more (the short first run found only some of the 32). */
+    {
+        const char *fc = apr_pstrcat(pfz_test_pool, "-feature_cache=", dir, "/fc", NULL);
+        const char *c2 = apr_pstrcat(pfz_test_pool, dir, "/corpus2", NULL);
+        const char *cargs[] = {"-workers=3", "-seed=6", "-runs=40", "-max_len=4", fc, c2, NULL};
+        r = run_target(target, cargs, NULL, dir, 0, NULL);
+        CU_ASSERT_EQUAL(r.code, 0);
+        cargs[2] = "-runs=30000";
+        r = run_target(target, cargs, NULL, dir, 0, NULL); /* records the cache */
+        CU_ASSERT_EQUAL(r.code, 0);
+        cargs[2] = "-runs=30000";
+        r = run_target(target, cargs, env, dir, 0, NULL);
+        CU_ASSERT_EQUAL(r.code, 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "features come from the cache"));
+        CU_ASSERT_EQUAL_FATAL(pfz__read_file(path, &d, &n, 1 << 20, pfz_test_pool), APR_SUCCESS);
+        text = apr_pstrmemdup(pfz_test_pool, (const char *)d, n);
+        free(d);
+        CU_ASSERT(stat_of(text, "handoffs") <= 2 * stat_of(text, "new_inputs"));
+        CU_ASSERT(stat_of(text, "handoff_us_max") < 30e6);
+        if (stat_of(text, "handoff_us_max") >= 30e6)
+            fprintf(stderr, "\n---- %s ----\n%s----\n", path, text);
+    }
+
+    /* Off by default. */
+    CU_ASSERT_EQUAL(apr_file_remove(path, pfz_test_pool), APR_SUCCESS);
+    args[2] = "-runs=2000";
+    r = run_target(target, args, NULL, dir, 0, NULL);
+    CU_ASSERT_EQUAL(r.code, 0);
+    CU_ASSERT_NOT_EQUAL(pfz__read_file(path, &d, &n, 1 << 20, pfz_test_pool), APR_SUCCESS);
+}
+
 static void drop_into_corpus(const char *dir)
 {
     apr_sleep(apr_time_from_sec(3));
@@ -2519,6 +2623,7 @@ void pfz_test_register_e2e(void)
     PFZ_TEST_ADD(s, test_planted_crash_found_and_reproduced);
     PFZ_TEST_ADD(s, test_merge);
     PFZ_TEST_ADD(s, test_dict_and_plot);
+    PFZ_TEST_ADD(s, test_coord_stats);
     PFZ_TEST_ADD(s, test_reload);
     PFZ_TEST_ADD(s, test_entries_not_rerun);
     PFZ_TEST_ADD(s, test_seed_batch_crash);

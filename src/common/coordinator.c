@@ -12,6 +12,7 @@
 #include "artifact.h"
 #include "coordinator.h"
 #include "coverage.h"
+#include "cstats.h"
 #include "featcache.h"
 #include "platform.h"
 #include "progress.h"
@@ -633,9 +634,11 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
     for (;;) {
         size_t nent = 0, nfeat = 0, nrep = 0;
         int seeding = 0, done = 0;
+        uint64_t held;
 
         memset(&a, 0, sizeof a);
         apr_thread_mutex_lock(c->mu);
+        held = pfz__cstats_now(c->stats);
         c->runs_reserved -= reserved; /* the last call's share of -runs is spent */
         reserved = 0;
         if (c->stopping) {
@@ -696,6 +699,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             a.features = feats.v;
             a.nfeatures = feats.n;
             a.deadline_us = pfz__options_deadline_us(c->o, BATCH_US + 60000000u, 2);
+            pfz__cstats_handout(c->stats, s->id, s->entries_sent, nent, held);
         }
         apr_thread_mutex_unlock(c->mu);
 
@@ -745,6 +749,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             break;
         }
         apr_thread_mutex_lock(c->mu);
+        held = pfz__cstats_now(c->stats);
         c->total_execs += s->res.reply.execs;
         if (seeding) {
             done = seeds_ran(c, batch, &s->res.reply);
@@ -758,6 +763,7 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
             else if (s->res.reply.status == PFZ__RS_REDUCE)
                 reduce(c, s->res.reply.entry, s->res.input, s->res.input_size, &s->res.reply);
         }
+        pfz__cstats_call(c->stats, s->id, !seeding, (size_t)c->corpus->entries->nelts, held);
         apr_thread_mutex_unlock(c->mu);
         if (done < 0) {
             /* Engine code wrote the reply: a malformed one is a broken worker. */
@@ -796,7 +802,7 @@ static int load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
      * were not there before. */
     if (reload && c->stamps != NULL && pfz__dirs_unchanged(c->stamps, c->stamps_taken, p))
         return 0;
-    if (c->o->reload && apr_pool_create(&sp, c->pool) == APR_SUCCESS)
+    if (c->o->reload && apr_pool_create(&sp, apr_hash_pool_get(c->reloaded)) == APR_SUCCESS)
         stamps = apr_array_make(sp, 4, sizeof(pfz__dirstamp_t));
     for (d = 0; d < c->o->ndirs; d++) {
         apr_array_header_t *files = apr_array_make(p, 64, sizeof(const char *));
@@ -836,7 +842,8 @@ static int load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
                 /* Files present at the start are seeds, not reloads. */
                 if (reload && apr_hash_get(c->reloaded, path, APR_HASH_KEY_STRING) != NULL)
                     continue;
-                apr_hash_set(c->reloaded, apr_pstrdup(c->pool, path), APR_HASH_KEY_STRING, "");
+                apr_hash_set(c->reloaded, apr_pstrdup(apr_hash_pool_get(c->reloaded), path),
+                             APR_HASH_KEY_STRING, "");
             }
             if ((st = pfz__read_file(path, &data, &len, 1u << 30, p)) != APR_SUCCESS) {
                 pfz__log("WARNING: cannot read corpus file '%s': %s; skipping it", path,
@@ -1263,7 +1270,16 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     c->seeds = apr_array_make(pool, 64, sizeof(pfz__input_t));
     c->seed_retry = apr_array_make(pool, 16, sizeof(pfz__input_t));
     c->signatures = apr_hash_make(pool);
-    c->reloaded = apr_hash_make(pool);
+    {
+        /* The main thread's own pool: a reload allocates while client
+         * threads allocate from `pool` under mu, and a pool is not
+         * thread-safe (a reload of a 28,000-entry corpus crashed in
+         * apr_hash_get on the corrupted hash). */
+        apr_pool_t *rp;
+        if (apr_pool_create(&rp, pool) != APR_SUCCESS)
+            return PFZ_EXIT_USAGE;
+        c->reloaded = apr_hash_make(rp);
+    }
     c->next_pulse = 1024;
     if ((st = apr_thread_mutex_create(&c->mu, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS ||
         (st = apr_thread_cond_create(&c->cv, pool)) != APR_SUCCESS)
@@ -1360,6 +1376,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
             return PFZ_EXIT_USAGE;
         }
     }
+    pfz__cstats_open(&c->stats, c->nworkers, (size_t)c->corpus->entries->nelts, pool);
     for (i = 0; i < c->nworkers; i++) {
         thread_started(c, 1);
         if ((st = apr_thread_create(&c->slots[i].thread, NULL, client_main, &c->slots[i], pool)) != APR_SUCCESS) {
@@ -1471,6 +1488,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
     if (o->plot_data)
         plot(c, pool);
     print_final(c);
+    pfz__cstats_close(c->stats, c->total_execs);
     for (i = 0; i < c->nworkers; i++) {
         pfz__worker_destroy(c->slots[i].worker);
         pfz__fuzz_result_free(&c->slots[i].res);

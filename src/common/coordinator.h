@@ -81,6 +81,7 @@ struct pfz__coord {
     apr_pool_t *stamp_pool;
     apr_array_header_t *stamps;
     apr_time_t stamps_taken;
+    struct pfz__cstats *stats;  /* (mu) PORTFUZZ_COORD_STATS, or NULL (cstats.h) */
     struct pfz__featcache *fc;  /* the inputs' features across runs, or NULL (locks itself) */
     uint64_t last_reload_us, last_plot_us;
     uint64_t last_plot_execs;   /* (mu) total_execs at the last -plot_data line */
