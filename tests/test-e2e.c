@@ -894,6 +894,7 @@ static void test_coord_stats(void)
     double newi, handoffs, med, p99, mx, bands = 0;
     uint8_t *d;
     size_t n;
+    unsigned fails0 = CU_get_number_of_failures();
     char *text;
     run_t r;
 
@@ -923,8 +924,7 @@ static void test_coord_stats(void)
     med = stat_of(text, "handoff_us_median");
     p99 = stat_of(text, "handoff_us_p99");
     mx = stat_of(text, "handoff_us_max");
-    CU_ASSERT(med >= 0 && med <= p99 * 1.05 && p99 <= mx * 1.05 && mx < 30e6);
-    CU_ASSERT(stat_of(text, "mu_post_us") > 0);
+    CU_ASSERT(med >= 0 && med <= p99 && p99 <= mx && mx < 30e6);
     CU_ASSERT(stat_of(text, "mu_post_new_us") <= stat_of(text, "mu_post_us"));
     /* The bands split the FUZZ calls' ends between them. */
     for (line = strstr(text, "\nband: "); line != NULL; line = strstr(line + 1, "\nband: ")) {
@@ -933,8 +933,9 @@ static void test_coord_stats(void)
         bands += nc + pc;
     }
     CU_ASSERT_EQUAL(bands, stat_of(text, "fuzz_calls"));
-    if (bands != stat_of(text, "fuzz_calls") || handoffs < 1)
-        fprintf(stderr, "\n---- %s ----\n%s----\n", path, text);
+    if (CU_get_number_of_failures() != fails0) /* which of them: the whole file */
+        fprintf(stderr, "\n---- %s ----\n%s----\n%s", path, text, r.out);
+    fails0 = CU_get_number_of_failures();
 
     /* A restart whose first entries come from the feature cache: those are
      * there before the first call and are no one's find; fuzzing then adds
@@ -957,8 +958,8 @@ static void test_coord_stats(void)
         free(d);
         CU_ASSERT(stat_of(text, "handoffs") <= 2 * stat_of(text, "new_inputs"));
         CU_ASSERT(stat_of(text, "handoff_us_max") < 30e6);
-        if (stat_of(text, "handoff_us_max") >= 30e6)
-            fprintf(stderr, "\n---- %s ----\n%s----\n", path, text);
+        if (CU_get_number_of_failures() != fails0)
+            fprintf(stderr, "\n---- %s ----\n%s----\n%s", path, text, r.out);
     }
 
     /* Off by default. */

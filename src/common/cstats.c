@@ -91,8 +91,8 @@ static double hist_quantile(const hist_t *h, double q)
         want = h->n - 1;
     for (i = 0; i < NBUCKETS; i++) {
         seen += h->b[i];
-        if (seen > want)
-            return bucket_value(i);
+        if (seen > want) /* a bucket's middle may lie past the largest value seen */
+            return PFZ_MIN(bucket_value(i), (double)h->max);
     }
     return (double)h->max;
 }
