@@ -15,7 +15,10 @@
 #  3. Progress lines: a merge of 3000 files, the run of a 3000-file corpus and
 #     a crash minimization print "INFO: portfuzz: ..." progress lines (with
 #     PORTFUZZ_PROGRESS_MS=20 so that a fast machine shows some), with counts
-#     that grow, and nothing a libFuzzer parser would take for its own.
+#     that grow, and nothing a libFuzzer parser would take for its own. The
+#     corpus run uses tests/tools/slow_target.c (0.2 ms per input): start-up
+#     runs the seeds in batches of up to 256 per call, and planted_crash runs
+#     all 3000 of them in a few milliseconds, before any progress tick.
 #
 # Usage: tests/tools.sh BUILD_DIR [WORKDIR]
 #   BUILD_DIR: a clang build (examples/planted_crash, .libs/libportfuzz.a)
@@ -157,10 +160,18 @@ check "a merge of 3000 files prints progress lines ($(wc -l <merge.prog))" test 
 check "their totals are the 3000 inputs" bash -c '! grep -v "/3000 inputs" merge.prog'
 check "their counts grow" grows merge.prog
 check "they collide with no libFuzzer line, and have no control codes" no_collision merge.log
-PORTFUZZ_PROGRESS_MS=20 "$fuzzer" -workers=2 -runs=0 many >seeds.log 2>&1
-grep -E "$(prog_re 'running the corpus' inputs)" seeds.log >seeds.prog
-check "running a 3000-file corpus prints progress lines ($(wc -l <seeds.prog))" test "$(wc -l <seeds.prog)" -ge 1
-check "they come before INITED" bash -c 'p=$(grep -n "running the corpus" seeds.log | head -1 | cut -d: -f1); i=$(grep -n "INITED" seeds.log | cut -d: -f1); [ -n "$p" ] && [ -n "$i" ] && [ "$p" -lt "$i" ]'
+if clang -g -O1 -fsanitize=fuzzer-no-link "$top/tests/tools/slow_target.c" \
+     $(PKG_CONFIG_PATH=$B pkg-config --cflags --libs portfuzz) -o slow_target >cc-slow.log 2>&1; then
+  ok
+  PORTFUZZ_PROGRESS_MS=20 ./slow_target -workers=2 -runs=0 many >seeds.log 2>&1
+  grep -E "$(prog_re 'running the corpus' inputs)" seeds.log >seeds.prog
+  check "running a 3000-file corpus prints progress lines ($(wc -l <seeds.prog))" test "$(wc -l <seeds.prog)" -ge 2
+  check "their totals are the 3000 inputs" bash -c '! grep -v "/3000 inputs" seeds.prog'
+  check "they come before INITED" bash -c 'p=$(grep -n "running the corpus" seeds.log | head -1 | cut -d: -f1); i=$(grep -n "INITED" seeds.log | cut -d: -f1); [ -n "$p" ] && [ -n "$i" ] && [ "$p" -lt "$i" ]'
+  check "INITED comes after all 3000 inputs ran" grep -q '^#3000[[:space:]]INITED' seeds.log
+else
+  bad "building the slow harness"; show cc-slow.log
+fi
 # planted_crash's bug (README.md), then 20000 bytes a minimization removes.
 { printf 'TL\003\313X\001\000'; head -c 20000 /dev/zero | tr '\0' E; } >bigcrash
 PORTFUZZ_PROGRESS_MS=100 "$fuzzer" -minimize_crash=1 -max_total_time=30 -exact_artifact_path="$W/minimized" bigcrash >min.log 2>&1
