@@ -865,6 +865,8 @@ static void test_dict_and_plot(void)
     show_on_failure(r.code == 1, &r);
 }
 
+static int count_files(const char *dir);
+
 /* The value of "key: " at the start of a line of text, or -1 when absent. */
 static double stat_of(const char *text, const char *key)
 {
@@ -880,7 +882,7 @@ static double stat_of(const char *text, const char *key)
 /* PORTFUZZ_COORD_STATS: the coordinator's statistics file is written at the
  * end and agrees with what the run printed (executions, corpus, new units);
  * every find reaches at most the other workers, once; without the variable
- * no file is written. */
+ * no file is written; the corpus writer wrote every entry's file. */
 static void test_coord_stats(void)
 {
     const char *dir = scratch("cstats");
@@ -926,6 +928,13 @@ static void test_coord_stats(void)
     mx = stat_of(text, "handoff_us_max");
     CU_ASSERT(med >= 0 && med <= p99 && p99 <= mx && mx < 30e6);
     CU_ASSERT(stat_of(text, "mu_post_new_us") <= stat_of(text, "mu_post_us"));
+    /* The writer thread wrote every entry's file (a REDUCE's old one is
+     * removed), all of them before the run ended. */
+    CU_ASSERT_EQUAL(stat_of(text, "corpus_writes_failed"), 0);
+    CU_ASSERT(stat_of(text, "corpus_files_written") + stat_of(text, "corpus_writes_inline") >=
+              stat_of(text, "corpus_entries"));
+    CU_ASSERT(stat_of(text, "corpus_write_queue_max") >= 1);
+    CU_ASSERT_EQUAL(count_files(corpus), stat_of(text, "corpus_entries"));
     /* The bands split the FUZZ calls' ends between them. */
     for (line = strstr(text, "\nband: "); line != NULL; line = strstr(line + 1, "\nband: ")) {
         double lo, hi, nc, nus, pc;
@@ -978,22 +987,36 @@ static void drop_into_corpus(const char *dir)
 }
 
 /* -reload: files another instance writes into the corpus directory are
- * picked up while fuzzing. */
+ * picked up while fuzzing; the run's own new files are not read back. */
 static void test_reload(void)
 {
     const char *dir = scratch("reload");
     const char *corpus = apr_pstrcat(pfz_test_pool, dir, "/corpus", NULL);
+    const char *path = apr_pstrcat(pfz_test_pool, dir, "/cstats.txt", NULL);
+    const char *env[] = {apr_pstrcat(pfz_test_pool, "PORTFUZZ_COORD_STATS=", path, NULL), NULL};
     const char *args[] = {"-workers=2", "-seed=4", "-max_total_time=8", "-reload=1", "-max_len=4",
                           "-use_cmp=0", corpus, NULL};
+    uint8_t *d = NULL;
+    size_t n = 0;
+    double own = -1;
     run_t r;
 
     apr_dir_make_recursive(corpus, APR_FPROT_OS_DEFAULT, pfz_test_pool);
     during_run = drop_into_corpus;
-    r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, NULL, dir, 0, NULL);
+    r = run_target(pfz_test_target("tests/targets/crash_on_input"), args, env, dir, 0, NULL);
     during_run = NULL;
     CU_ASSERT_EQUAL(r.code, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "-reload: 1 new file(s)"));
     show_on_failure(r.code == 0 && strstr(r.out, "-reload: 1 new file(s)") != NULL, &r);
+    /* The reload that found the other instance's file listed the run's own
+     * file too (the empty input's entry): it was skipped by name, not read. */
+    if (pfz__read_file(path, &d, &n, 1 << 20, pfz_test_pool) == APR_SUCCESS) {
+        own = stat_of(apr_pstrmemdup(pfz_test_pool, (const char *)d, n), "reload_own_skipped");
+        free(d);
+    }
+    CU_ASSERT(own >= 1);
+    if (own < 1)
+        fprintf(stderr, "\n(reload_own_skipped: %g)\n%s", own, r.out);
 }
 
 /* "cov: N ft: M" of the run's INITED line, or "" */

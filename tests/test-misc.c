@@ -12,6 +12,7 @@
 #include "tests.h"
 #include "artifact.h"
 #include "corpus.h"
+#include "cwriter.h"
 #include "featcache.h"
 #include "platform.h"
 #include "progress.h"
@@ -365,6 +366,94 @@ static void test_corpus_no_rewrite(void)
     apr_pool_destroy(pool);
 }
 
+/* The corpus writer thread: files appear once it is closed (the end of a
+ * run), in order (a replacement's old file goes after the new one is there),
+ * an existing file of the right size is kept, a failed write is counted and
+ * loses nothing in memory, and after the close a put writes at once. */
+static int file_is(const char *path, const char *want, apr_pool_t *p)
+{
+    uint8_t *d = NULL;
+    size_t n = 0;
+    int ok = pfz__read_file(path, &d, &n, 1 << 20, p) == APR_SUCCESS && n == strlen(want) &&
+             memcmp(d, want, n) == 0;
+    free(d);
+    return ok;
+}
+
+static void test_cwriter(void)
+{
+    apr_pool_t *pool;
+    pfz__cwriter_t *w;
+    pfz__cwriter_stats_t ws;
+    pfz__corpus_t *c;
+    const char *dir, *bad;
+    char name[32], body[32], hx[PFZ__SHA1_HEX_LEN + 1], hs[PFZ__SHA1_HEX_LEN + 1];
+    const uint32_t fx[] = {1, 2}, fz[] = {7};
+    apr_finfo_t fi;
+    apr_status_t st;
+    int i, all = 1;
+
+    apr_pool_create(&pool, pfz_test_pool);
+    dir = apr_psprintf(pool, "%s/tests/cwriter-%" APR_TIME_T_FMT, PFZ_BUILDDIR, apr_time_now());
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__write_atomic(apr_pstrcat(pool, dir, "/kept", NULL), "abc", 3, pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(pfz__cwriter_start(&w, dir, pool), APR_SUCCESS);
+    for (i = 0; i < 300; i++) {
+        apr_snprintf(name, sizeof name, "e%03d", i);
+        apr_snprintf(body, sizeof body, "body %d", i);
+        CU_ASSERT_EQUAL(pfz__cwriter_put(w, name, body, strlen(body), 0, NULL), APR_SUCCESS);
+    }
+    CU_ASSERT_EQUAL(pfz__cwriter_put(w, "kept", "xyz", 3, 1, NULL), APR_SUCCESS);   /* same size: kept */
+    CU_ASSERT_EQUAL(pfz__cwriter_put(w, "e000s", "b0", 2, 0, "e000"), APR_SUCCESS); /* a replacement */
+    CU_ASSERT_EQUAL(pfz__cwriter_put(w, "empty", NULL, 0, 0, NULL), APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__cwriter_close(w, 30000000u), 0);
+    for (i = 1; i < 300; i++) {
+        apr_snprintf(body, sizeof body, "body %d", i);
+        all &= file_is(apr_psprintf(pool, "%s/e%03d", dir, i), body, pool);
+    }
+    CU_ASSERT(all);
+    CU_ASSERT(file_is(apr_pstrcat(pool, dir, "/kept", NULL), "abc", pool));
+    CU_ASSERT(file_is(apr_pstrcat(pool, dir, "/e000s", NULL), "b0", pool));
+    CU_ASSERT(apr_stat(&fi, apr_pstrcat(pool, dir, "/e000", NULL), APR_FINFO_TYPE, pool) != APR_SUCCESS);
+    CU_ASSERT(file_is(apr_pstrcat(pool, dir, "/empty", NULL), "", pool));
+    pfz__cwriter_get_stats(w, &ws);
+    CU_ASSERT(ws.written == 303 && ws.failed == 0 && ws.queued_max >= 1);
+    /* closed: a put is done before it returns; closing again is harmless */
+    CU_ASSERT_EQUAL(pfz__cwriter_put(w, "late", "L", 1, 0, NULL), APR_SUCCESS);
+    CU_ASSERT(file_is(apr_pstrcat(pool, dir, "/late", NULL), "L", pool));
+    CU_ASSERT_EQUAL(pfz__cwriter_close(w, 1000000u), 0);
+
+    /* A directory that cannot be written: every job fails, counted (and
+     * warned about), none is left queued; a put after the close says why. */
+    bad = apr_pstrcat(pool, dir, "/no/such/dir", NULL);
+    CU_ASSERT_EQUAL_FATAL(pfz__cwriter_start(&w, bad, pool), APR_SUCCESS);
+    for (i = 0; i < 12; i++) {
+        apr_snprintf(name, sizeof name, "f%d", i);
+        CU_ASSERT_EQUAL(pfz__cwriter_put(w, name, "x", 1, 1, NULL), APR_SUCCESS);
+    }
+    CU_ASSERT_EQUAL(pfz__cwriter_close(w, 30000000u), 0);
+    pfz__cwriter_get_stats(w, &ws);
+    CU_ASSERT(ws.failed == 12 && ws.written == 0);
+    CU_ASSERT(pfz__cwriter_put(w, "g", "x", 1, 0, NULL) != APR_SUCCESS);
+
+    /* Through the corpus: an offer and a REDUCE of it, written by the thread. */
+    CU_ASSERT_EQUAL_FATAL(pfz__corpus_create(&c, dir, pool), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(pfz__cwriter_start(&w, dir, pool), APR_SUCCESS);
+    c->writer = w;
+    CU_ASSERT(pfz__corpus_offer(c, (const uint8_t *)"xxxx", 4, fx, 2, 0, &st) && st == APR_SUCCESS);
+    CU_ASSERT(pfz__corpus_offer(c, (const uint8_t *)"zz", 2, fz, 1, 0, &st) && st == APR_SUCCESS);
+    CU_ASSERT(pfz__corpus_replace(c, 0, (const uint8_t *)"xs", 2, &st) && st == APR_SUCCESS);
+    CU_ASSERT_EQUAL(pfz__cwriter_close(w, 30000000u), 0);
+    pfz__sha1_hex("xxxx", 4, hx);
+    pfz__sha1_hex("xs", 2, hs);
+    CU_ASSERT(apr_stat(&fi, apr_pstrcat(pool, dir, "/", hx, NULL), APR_FINFO_TYPE, pool) != APR_SUCCESS);
+    CU_ASSERT(file_is(apr_pstrcat(pool, dir, "/", hs, NULL), "xs", pool));
+    pfz__sha1_hex("zz", 2, hx);
+    CU_ASSERT(file_is(apr_pstrcat(pool, dir, "/", hx, NULL), "zz", pool));
+    pfz__corpus_destroy(c);
+    apr_pool_destroy(pool);
+}
+
 void pfz_test_register_misc(void)
 {
     CU_pSuite s = pfz_test_suite("misc");
@@ -379,4 +468,5 @@ void pfz_test_register_misc(void)
     PFZ_TEST_ADD(s, test_feature_cache_file);
     PFZ_TEST_ADD(s, test_dir_stamps);
     PFZ_TEST_ADD(s, test_corpus_no_rewrite);
+    PFZ_TEST_ADD(s, test_cwriter);
 }

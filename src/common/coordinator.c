@@ -30,6 +30,8 @@
 /* How long the threads get to finish after a stop before the run ends
  * without them (ClusterFuzz sends SIGKILL 10 s after SIGTERM). */
 #define SHUTDOWN_US (5u * 1000000u)
+/* How long the end of a run waits for the corpus writer's queue. */
+#define WRITER_FLUSH_US (30u * 1000000u)
 
 void pfz__coord_request_stop(pfz__coord_t *c, int exit_code)
 {
@@ -784,6 +786,26 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
     return NULL;
 }
 
+/* -reload: a file this run wrote itself (in the first directory, named by
+ * the SHA-1 of an entry it holds) is known without reading it: a growing
+ * campaign's reloads then read only other processes' files. */
+static int own_file(pfz__coord_t *c, const char *path)
+{
+    const char *dir = c->corpus->outdir, *name;
+    size_t n = dir != NULL ? strlen(dir) : 0;
+    int own;
+
+    if (dir == NULL || strncmp(path, dir, n) != 0 || path[n] != '/')
+        return 0;
+    name = path + n + 1;
+    if (strlen(name) != PFZ__SHA1_HEX_LEN || strspn(name, "0123456789abcdef") != PFZ__SHA1_HEX_LEN)
+        return 0;
+    apr_thread_mutex_lock(c->mu);
+    own = pfz__corpus_has_name(c->corpus, name);
+    apr_thread_mutex_unlock(c->mu);
+    return own;
+}
+
 /* Loads seed inputs from the corpus directories (and, with -reload, new files
  * that other instances wrote); returns how many it added. Unreadable files
  * are reported and skipped. Called by the main thread only, which owns
@@ -844,8 +866,14 @@ static int load_seeds(pfz__coord_t *c, apr_pool_t *p, int reload)
                     continue;
                 apr_hash_set(c->reloaded, apr_pstrdup(apr_hash_pool_get(c->reloaded), path),
                              APR_HASH_KEY_STRING, "");
+                if (reload && own_file(c, path)) {
+                    c->reload_own++;
+                    continue;
+                }
             }
             if ((st = pfz__read_file(path, &data, &len, 1u << 30, p)) != APR_SUCCESS) {
+                if (reload && APR_STATUS_IS_ENOENT(st))
+                    continue; /* removed since the listing (a REDUCE's old file) */
                 pfz__log("WARNING: cannot read corpus file '%s': %s; skipping it", path,
                          pfz__strerror(st, msg, sizeof msg));
                 continue;
@@ -934,6 +962,14 @@ static void seeds_from_cache(pfz__coord_t *c)
                  hits, n0, pfz__featcache_path(c->fc));
     maybe_inited(c); /* all of them cached: nothing to wait for */
     apr_thread_mutex_unlock(c->mu);
+}
+
+/* Every corpus file queued is on disk before the run's last lines (a runner
+ * reads the directory once the process ends); bounded, as every wait. */
+static void stop_writer(pfz__coord_t *c)
+{
+    if (c->writer != NULL)
+        (void)pfz__cwriter_close(c->writer, WRITER_FLUSH_US);
 }
 
 static void print_final(pfz__coord_t *c)
@@ -1340,6 +1376,12 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
              nseeds, o->ndirs, c->max_len, c->nworkers);
     if ((st = pfz__corpus_create(&c->corpus, o->ndirs > 0 ? o->dirs[0] : NULL, pool)) != APR_SUCCESS)
         return PFZ_EXIT_USAGE;
+    if (c->corpus->outdir != NULL) {
+        if ((st = pfz__cwriter_start(&c->writer, c->corpus->outdir, pool)) == APR_SUCCESS)
+            c->corpus->writer = c->writer;
+        else /* then the client threads write them, under mu */
+            pfz__log("WARNING: cannot start the corpus writer thread: %s", pfz__strerror(st, msg, sizeof msg));
+    }
     c->last_reload_us = c->last_plot_us = pfz__now_us();
     open_feature_cache(c, exe, pool);
     seeds_from_cache(c);
@@ -1367,12 +1409,14 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
             pfz__log("ERROR: cannot set up the capture of worker %d's output (a pipe and a "
                      "thread): %s. Check the limits on open files and threads (ulimit -n, -u).",
                      i, pfz__strerror(st, msg, sizeof msg));
+            stop_writer(c);
             return PFZ_EXIT_USAGE;
         }
         cfg.output = s->out;
         if ((st = pfz__worker_create(&s->worker, &cfg, pool)) != APR_SUCCESS) {
             pfz__log("ERROR: cannot create the shared memory of worker %d: %s", i,
                      pfz__strerror(st, msg, sizeof msg));
+            stop_writer(c);
             return PFZ_EXIT_USAGE;
         }
     }
@@ -1458,6 +1502,7 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
         pfz__log("WARNING: portfuzz: %d coordinator thread(s) did not stop within %d s of the "
                  "stop; exiting without them (everything found so far is saved)",
                  c->threads_live, (int)(SHUTDOWN_US / 1000000));
+        stop_writer(c);
         if (o->plot_data)
             plot(c, pool);
         print_final(c);
@@ -1485,10 +1530,24 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
         }
         pfz__minimize_input(&mo, exe, wargv, c->to_minimize, c->to_minimize_size, pool);
     }
+    stop_writer(c);
     if (o->plot_data)
         plot(c, pool);
     print_final(c);
-    pfz__cstats_close(c->stats, c->total_execs);
+    {
+        const char *extra = apr_psprintf(pool, "reload_own_skipped: %" APR_UINT64_T_FMT "\n",
+                                         c->reload_own);
+        if (c->writer != NULL) {
+            pfz__cwriter_stats_t ws;
+            pfz__cwriter_get_stats(c->writer, &ws);
+            extra = apr_psprintf(pool, "%scorpus_files_written: %" APR_UINT64_T_FMT
+                                 "\ncorpus_writes_failed: %" APR_UINT64_T_FMT
+                                 "\ncorpus_writes_inline: %" APR_UINT64_T_FMT
+                                 "\ncorpus_write_queue_max: %" APR_UINT64_T_FMT "\n",
+                                 extra, ws.written, ws.failed, ws.inline_, ws.queued_max);
+        }
+        pfz__cstats_close(c->stats, c->total_execs, extra);
+    }
     for (i = 0; i < c->nworkers; i++) {
         pfz__worker_destroy(c->slots[i].worker);
         pfz__fuzz_result_free(&c->slots[i].res);

@@ -52,6 +52,8 @@ struct pfz__coord {
     uint64_t seed;
     size_t max_len;
     uint64_t start_us;
+    pfz__cwriter_t *writer;     /* writes corpus files (its own lock; cwriter.h),
+                                   NULL without a corpus directory */
 
     /* (mu) */
     pfz__corpus_t *corpus;
@@ -81,6 +83,7 @@ struct pfz__coord {
     apr_pool_t *stamp_pool;
     apr_array_header_t *stamps;
     apr_time_t stamps_taken;
+    apr_uint64_t reload_own;    /* new files that were this run's own (not read) */
     struct pfz__cstats *stats;  /* (mu) PORTFUZZ_COORD_STATS, or NULL (cstats.h) */
     struct pfz__featcache *fc;  /* the inputs' features across runs, or NULL (locks itself) */
     uint64_t last_reload_us, last_plot_us;

@@ -67,6 +67,11 @@ int pfz__corpus_has(const pfz__corpus_t *c, const uint8_t *data, size_t size)
     return apr_hash_get(c->by_sha1, hex, APR_HASH_KEY_STRING) != NULL;
 }
 
+int pfz__corpus_has_name(const pfz__corpus_t *c, const char *name)
+{
+    return apr_hash_get(c->by_sha1, name, APR_HASH_KEY_STRING) != NULL;
+}
+
 int pfz__corpus_offer(pfz__corpus_t *c, const uint8_t *data, size_t size, const uint32_t *features,
                       size_t nfeatures, int force, apr_status_t *st)
 {
@@ -112,7 +117,9 @@ int pfz__corpus_offer(pfz__corpus_t *c, const uint8_t *data, size_t size, const 
     APR_ARRAY_PUSH(c->entries, pfz__entry_t *) = e;
     apr_hash_set(c->by_sha1, e->sha1, APR_HASH_KEY_STRING, e);
     c->total_bytes += size;
-    if (c->outdir != NULL && *st == APR_SUCCESS) {
+    if (c->outdir != NULL && *st == APR_SUCCESS && c->writer != NULL) {
+        *st = pfz__cwriter_put(c->writer, hex, data, size, 1, NULL);
+    } else if (c->outdir != NULL && *st == APR_SUCCESS) {
         apr_pool_t *tmp;
         if (apr_pool_create(&tmp, c->pool) == APR_SUCCESS) {
             const char *path = apr_pstrcat(tmp, c->outdir, "/", hex, NULL);
@@ -176,7 +183,9 @@ int pfz__corpus_replace(pfz__corpus_t *c, size_t idx, const uint8_t *data, size_
     memcpy(e->sha1, hex, sizeof hex);
     apr_hash_set(c->by_sha1, e->sha1, APR_HASH_KEY_STRING, e);
     c->total_bytes += size;
-    if (c->outdir != NULL) {
+    if (c->outdir != NULL && c->writer != NULL) {
+        *st = pfz__cwriter_put(c->writer, hex, data, size, 0, was_ours ? old : NULL);
+    } else if (c->outdir != NULL) {
         apr_pool_t *tmp;
         if (apr_pool_create(&tmp, c->pool) == APR_SUCCESS) {
             *st = pfz__write_atomic(apr_pstrcat(tmp, c->outdir, "/", hex, NULL), data, size, tmp);

@@ -11,6 +11,7 @@
 #include "common.h"
 #include "coverage.h"
 #include "rpc.h"
+#include "cwriter.h"
 #include "sha1.h"
 
 typedef struct pfz__entry {
@@ -32,6 +33,8 @@ typedef struct pfz__entry {
 typedef struct pfz__corpus {
     apr_pool_t *pool;
     const char *outdir;          /* where new entries are written, or NULL */
+    struct pfz__cwriter *writer; /* writes them when set (the coordinator's
+                                    writer thread), else the caller does */
     apr_array_header_t *entries; /* pfz__entry_t *, append-only (contents may be
                                     replaced by pfz__corpus_replace) */
     pfz__u32vec_t replace_log;   /* indices of replaced entries, in order */
@@ -75,6 +78,8 @@ void pfz__corpus_keep_features(pfz__corpus_t *c, size_t idx, const uint32_t *fea
 
 /** 1 if an input with this content is in the corpus. */
 int pfz__corpus_has(const pfz__corpus_t *c, const uint8_t *data, size_t size);
+/** 1 if an entry's SHA-1 (lower-case hex) is name. */
+int pfz__corpus_has_name(const pfz__corpus_t *c, const char *name);
 
 /** Lists the regular files under dir (recursively, symbolic links to regular
  * files included) into files (char *). */

@@ -234,7 +234,7 @@ static double mean(uint64_t sum, uint64_t n)
     return n > 0 ? (double)sum / (double)n : 0;
 }
 
-void pfz__cstats_close(pfz__cstats_t *st, uint64_t execs)
+void pfz__cstats_close(pfz__cstats_t *st, uint64_t execs, const char *extra)
 {
     const char *t;
     uint64_t pre = 0, post = 0, post_new = 0;
@@ -260,14 +260,15 @@ void pfz__cstats_close(pfz__cstats_t *st, uint64_t execs)
         "\nhandoff_us_max: %" APR_UINT64_T_FMT "\nall_others: %" APR_UINT64_T_FMT
         "\nall_others_us_median: %.0f\nall_others_us_p99: %.0f\nmu_pre_us: %" APR_UINT64_T_FMT
         "\nmu_post_us: %" APR_UINT64_T_FMT "\nmu_post_new_us: %" APR_UINT64_T_FMT
-        "\nuntracked: %d\n"
+        "\nuntracked: %d\n%s"
         "# band: corpus_lo corpus_hi new_calls new_us_mean plain_calls plain_us_mean "
         "start_calls start_us_mean entries_handed (corpus_hi 0: no bound)\n",
         st->nworkers, (double)(pfz__now_us() - st->start_us) / 1e6, execs, st->fuzz_calls,
         st->run_calls, st->new_inputs, (uint64_t)st->known, st->handed, st->handoff.n,
         hist_quantile(&st->handoff, 0.5), hist_quantile(&st->handoff, 0.99), st->handoff.max,
         st->all_others.n, hist_quantile(&st->all_others, 0.5),
-        hist_quantile(&st->all_others, 0.99), pre, post, post_new, st->lost);
+        hist_quantile(&st->all_others, 0.99), pre, post, post_new, st->lost,
+        extra != NULL ? extra : "");
     for (k = 0; k < NBANDS; k++) {
         const band_t *b = &st->bands[k];
         if (b->new_n + b->plain_n + b->pre_n == 0)

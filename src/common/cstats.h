@@ -37,7 +37,8 @@ void pfz__cstats_handout(pfz__cstats_t *st, int worker, size_t from, size_t to, 
 void pfz__cstats_call(pfz__cstats_t *st, int worker, int fuzz, size_t entries, uint64_t held);
 
 /** Writes the file (a warning names it when it cannot be written) and frees
- * the statistics; execs: the campaign's executions. No-op on NULL. */
-void pfz__cstats_close(pfz__cstats_t *st, uint64_t execs);
+ * the statistics; execs: the campaign's executions; extra: more "key: value"
+ * lines (each ending in a newline) for the file, or NULL. No-op on NULL. */
+void pfz__cstats_close(pfz__cstats_t *st, uint64_t execs, const char *extra);
 
 #endif
