@@ -391,7 +391,8 @@ static void test_cwriter(void)
     const uint32_t fx[] = {1, 2}, fz[] = {7};
     apr_finfo_t fi;
     apr_status_t st;
-    int i, all = 1;
+    size_t n0;
+    int i, all = 1, waited;
 
     apr_pool_create(&pool, pfz_test_pool);
     dir = apr_psprintf(pool, "%s/tests/cwriter-%" APR_TIME_T_FMT, PFZ_BUILDDIR, apr_time_now());
@@ -422,6 +423,35 @@ static void test_cwriter(void)
     CU_ASSERT_EQUAL(pfz__cwriter_put(w, "late", "L", 1, 0, NULL), APR_SUCCESS);
     CU_ASSERT(file_is(apr_pstrcat(pool, dir, "/late", NULL), "L", pool));
     CU_ASSERT_EQUAL(pfz__cwriter_close(w, 1000000u), 0);
+
+    /* Back-pressure: past the bound, wait_room waits until the writer is
+     * below it; every file is written in the end, by the writer or (past 4
+     * times the bound) by the caller. */
+    CU_ASSERT_EQUAL_FATAL(pfz__cwriter_start(&w, dir, pool), APR_SUCCESS);
+    for (i = 0; i < PFZ__CWRITER_MAX_JOBS + 2000; i++) {
+        apr_snprintf(name, sizeof name, "p%05d", i);
+        CU_ASSERT_EQUAL(pfz__cwriter_put(w, name, name, strlen(name), 0, NULL), APR_SUCCESS);
+    }
+    n0 = pfz__cwriter_pending(w);
+    waited = pfz__cwriter_wait_room(w, 30000000u);
+    CU_ASSERT(pfz__cwriter_pending(w) <= PFZ__CWRITER_MAX_JOBS + 1); /* + the one being written */
+    pfz__cwriter_get_stats(w, &ws);
+    CU_ASSERT_EQUAL(ws.waits, (apr_uint64_t)waited);
+    /* Far over a moment ago: it waited (the writer cannot write 500 files
+     * between the two calls). */
+    CU_ASSERT(n0 <= PFZ__CWRITER_MAX_JOBS + 500 || waited);
+    CU_ASSERT_EQUAL(pfz__cwriter_wait_room(w, 30000000u), 0); /* under: no wait */
+    pfz__cwriter_get_stats(w, &ws);
+    CU_ASSERT_EQUAL(ws.waits, (apr_uint64_t)waited);
+    CU_ASSERT_EQUAL(pfz__cwriter_close(w, 30000000u), 0);
+    CU_ASSERT_EQUAL(pfz__cwriter_pending(w), 0);
+    pfz__cwriter_get_stats(w, &ws);
+    CU_ASSERT_EQUAL(ws.written, PFZ__CWRITER_MAX_JOBS + 2000);
+    for (i = 0, all = 1; i < PFZ__CWRITER_MAX_JOBS + 2000; i += 97) {
+        apr_snprintf(name, sizeof name, "p%05d", i);
+        all &= file_is(apr_pstrcat(pool, dir, "/", name, NULL), name, pool);
+    }
+    CU_ASSERT(all);
 
     /* A directory that cannot be written: every job fails, counted (and
      * warned about), none is left queued; a put after the close says why. */

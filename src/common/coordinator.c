@@ -32,6 +32,8 @@
 #define SHUTDOWN_US (5u * 1000000u)
 /* How long the end of a run waits for the corpus writer's queue. */
 #define WRITER_FLUSH_US (30u * 1000000u)
+/* How long a client thread waits at most for room in the writer's queue. */
+#define WRITER_WAIT_US (1u * 1000000u)
 
 void pfz__coord_request_stop(pfz__coord_t *c, int exit_code)
 {
@@ -767,6 +769,8 @@ static void *APR_THREAD_FUNC client_main(apr_thread_t *t, void *arg)
         }
         pfz__cstats_call(c->stats, s->id, !seeding, (size_t)c->corpus->entries->nelts, held);
         apr_thread_mutex_unlock(c->mu);
+        if (c->writer != NULL) /* finds faster than the disk: this worker waits, no other */
+            pfz__cwriter_wait_room(c->writer, WRITER_WAIT_US);
         if (done < 0) {
             /* Engine code wrote the reply: a malformed one is a broken worker. */
             pfz__log("ERROR: worker %d: malformed reply to a RUN call of %d inputs", s->id,
@@ -1543,8 +1547,11 @@ int pfz__coordinator_run(const pfz__options_t *o, char **argv, int argc, apr_poo
             extra = apr_psprintf(pool, "%scorpus_files_written: %" APR_UINT64_T_FMT
                                  "\ncorpus_writes_failed: %" APR_UINT64_T_FMT
                                  "\ncorpus_writes_inline: %" APR_UINT64_T_FMT
-                                 "\ncorpus_write_queue_max: %" APR_UINT64_T_FMT "\n",
-                                 extra, ws.written, ws.failed, ws.inline_, ws.queued_max);
+                                 "\ncorpus_write_queue_max: %" APR_UINT64_T_FMT
+                                 "\ncorpus_write_waits: %" APR_UINT64_T_FMT
+                                 "\ncorpus_write_wait_us: %" APR_UINT64_T_FMT "\n",
+                                 extra, ws.written, ws.failed, ws.inline_, ws.queued_max, ws.waits,
+                                 ws.wait_us);
         }
         pfz__cstats_close(c->stats, c->total_execs, extra);
     }

@@ -16,6 +16,12 @@
 /* How many failed writes get a WARNING of their own (a full disk fails them
  * all); a count of the rest is printed at close. */
 #define MAX_WARNINGS 10
+/* Past these a put writes in the caller (see cwriter.h). */
+#define HARD_JOBS (4 * PFZ__CWRITER_MAX_JOBS)
+#define HARD_BYTES (4 * PFZ__CWRITER_MAX_BYTES)
+
+/* (w->mu) More queued than a finder may add to without waiting. */
+#define OVER(w) ((w)->njobs > PFZ__CWRITER_MAX_JOBS || (w)->nbytes > PFZ__CWRITER_MAX_BYTES)
 
 typedef struct job {
     struct job *next;
@@ -157,8 +163,7 @@ apr_status_t pfz__cwriter_put(pfz__cwriter_t *w, const char *name, const void *d
     j->size = size;
     j->keep_existing = keep_existing;
     apr_thread_mutex_lock(w->mu);
-    if (!w->closed && w->njobs < PFZ__CWRITER_MAX_JOBS &&
-        (w->njobs == 0 || w->nbytes + size <= PFZ__CWRITER_MAX_BYTES)) {
+    if (!w->closed && w->njobs < HARD_JOBS && (w->njobs == 0 || w->nbytes + size <= HARD_BYTES)) {
         if (w->tail != NULL)
             w->tail->next = j;
         else
@@ -188,6 +193,27 @@ apr_status_t pfz__cwriter_put(pfz__cwriter_t *w, const char *name, const void *d
         return st;
     }
     return APR_SUCCESS;
+}
+
+int pfz__cwriter_wait_room(pfz__cwriter_t *w, uint64_t limit_us)
+{
+    uint64_t t0, now;
+    int waited = 0;
+
+    apr_thread_mutex_lock(w->mu);
+    if (OVER(w) && !w->closed) {
+        waited = 1;
+        t0 = now = pfz__now_us();
+        while (OVER(w) && !w->closed && now - t0 < limit_us) {
+            apr_thread_cond_timedwait(w->idle, w->mu,
+                                      (apr_interval_time_t)PFZ_MIN(limit_us - (now - t0), 100000));
+            now = pfz__now_us();
+        }
+        w->stats.waits++;
+        w->stats.wait_us += now - t0;
+    }
+    apr_thread_mutex_unlock(w->mu);
+    return waited;
 }
 
 size_t pfz__cwriter_close(pfz__cwriter_t *w, uint64_t limit_us)
@@ -232,4 +258,14 @@ void pfz__cwriter_get_stats(pfz__cwriter_t *w, pfz__cwriter_stats_t *s)
     apr_thread_mutex_lock(w->mu);
     *s = w->stats;
     apr_thread_mutex_unlock(w->mu);
+}
+
+size_t pfz__cwriter_pending(pfz__cwriter_t *w)
+{
+    size_t n;
+
+    apr_thread_mutex_lock(w->mu);
+    n = w->njobs + (size_t)w->busy;
+    apr_thread_mutex_unlock(w->mu);
+    return n;
 }
